@@ -1,0 +1,2 @@
+/* Convenience header: the NATS C client API. */
+#include "nats/nats.h"

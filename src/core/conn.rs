@@ -1,0 +1,775 @@
+//! The connection: shared state, publishing, subscribing, flushing and
+//! closing. Socket I/O lives in `io.rs`, request/reply in `request.rs`.
+
+use std::collections::{HashMap, VecDeque};
+use std::ffi::CString;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::events::{self, Event};
+use super::info::ServerInfo;
+use super::message::Message;
+use super::options::Options;
+use super::request::RespMux;
+use super::status::{Error, Result, Status};
+use super::sub::{Closed, MessageHandler, SubInner, Subscription};
+use super::url::{self, ServerUrl};
+
+/// Outbound bytes a connected client may queue before publishers wait for
+/// the socket: large enough for throughput, small enough to bound memory.
+const MAX_OUTBOUND_WHILE_CONNECTED: usize = 32 * 1024 * 1024;
+
+/// Longest time `close` waits for buffered data to reach the socket.
+const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// State of a connection, with cnats' numbering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnStatus {
+    Disconnected = 0,
+    Connecting = 1,
+    Connected = 2,
+    Closed = 3,
+    Reconnecting = 4,
+    DrainingSubs = 5,
+    DrainingPubs = 6,
+}
+
+/// Counters of a connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Statistics {
+    pub in_msgs: u64,
+    pub in_bytes: u64,
+    pub out_msgs: u64,
+    pub out_bytes: u64,
+    pub reconnects: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) in_msgs: AtomicU64,
+    pub(crate) in_bytes: AtomicU64,
+    pub(crate) out_msgs: AtomicU64,
+    pub(crate) out_bytes: AtomicU64,
+    pub(crate) reconnects: AtomicU64,
+}
+
+/// A thread waiting for the PONG that answers its PING.
+pub(crate) struct PongWaiter {
+    done: Mutex<Option<Result<()>>>,
+    cond: Condvar,
+}
+
+impl PongWaiter {
+    fn new() -> Arc<PongWaiter> {
+        Arc::new(PongWaiter {
+            done: Mutex::new(None),
+            cond: Condvar::new(),
+        })
+    }
+
+    pub(crate) fn complete(&self, result: Result<()>) {
+        let mut done = self.done.lock();
+        if done.is_none() {
+            *done = Some(result);
+        }
+        self.cond.notify_all();
+    }
+}
+
+/// Bytes waiting for the socket and the bookkeeping that must change with
+/// them under one lock.
+pub(crate) struct Outbound {
+    pub(crate) buf: Vec<u8>,
+    /// One entry per PING sent or buffered, oldest first; `None` for PINGs
+    /// of the keep-alive timer.
+    pub(crate) pongs: VecDeque<Option<Arc<PongWaiter>>>,
+    /// PINGs in `buf` that have not been handed to the socket yet.
+    pub(crate) pings_in_buf: usize,
+    /// PONGs to discard: answers to PINGs whose waiters were failed when
+    /// the previous socket was lost.
+    pub(crate) stale_pongs: usize,
+    pub(crate) pings_out: i32,
+    /// The writer has been woken and has not taken the buffer yet.
+    pub(crate) signaled: bool,
+    /// A socket is up and the handshake is done.
+    pub(crate) connected: bool,
+    pub(crate) closed: bool,
+    pub(crate) max_payload: i64,
+    pub(crate) headers_supported: bool,
+}
+
+pub(crate) struct State {
+    pub(crate) status: ConnStatus,
+    pub(crate) info: ServerInfo,
+    pub(crate) url: Option<ServerUrl>,
+    pub(crate) servers: Vec<ServerUrl>,
+    pub(crate) last_error: Option<(Status, CString)>,
+    /// The I/O task has finished.
+    pub(crate) io_done: bool,
+}
+
+pub(crate) struct ConnInner {
+    pub(crate) opts: Options,
+    pub(crate) state: Mutex<State>,
+    pub(crate) state_cond: Condvar,
+    pub(crate) out: Mutex<Outbound>,
+    pub(crate) out_cond: Condvar,
+    pub(crate) writer_wake: tokio::sync::Notify,
+    pub(crate) close_wake: tokio::sync::Notify,
+    pub(crate) subs: Mutex<HashMap<u64, Arc<SubInner>>>,
+    next_sid: AtomicU64,
+    pub(crate) resp: RespMux,
+    pub(crate) counters: Counters,
+    name_c: Option<CString>,
+    /// Abort handle of the I/O task, used when a close cannot flush in time.
+    pub(crate) io_task: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+/// A connection handle; clones share one connection.
+#[derive(Clone)]
+pub struct Connection {
+    pub(crate) inner: Arc<ConnInner>,
+}
+
+/// Rejects subjects the protocol cannot carry: empty ones and ones with
+/// whitespace, which would split the protocol line.
+pub(crate) fn check_publish_subject(subject: &str) -> Result<()> {
+    if subject.is_empty() {
+        return Err(Error::new(Status::InvalidSubject, "subject must not be empty"));
+    }
+    if subject.bytes().any(|b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n') {
+        return Err(Error::new(
+            Status::InvalidSubject,
+            format!("subject '{}' contains whitespace", subject.escape_default()),
+        ));
+    }
+    Ok(())
+}
+
+/// Rejects subscription subjects with empty tokens or misplaced `>`, on
+/// top of the publish checks.
+pub(crate) fn check_subscribe_subject(subject: &str) -> Result<()> {
+    check_publish_subject(subject)?;
+    let tokens: Vec<&str> = subject.split('.').collect();
+    for (i, token) in tokens.iter().enumerate() {
+        if token.is_empty() {
+            return Err(Error::new(
+                Status::InvalidSubject,
+                format!("subject '{subject}' has an empty token"),
+            ));
+        }
+        if token.contains('>') && (*token != ">" || i + 1 != tokens.len()) {
+            return Err(Error::new(
+                Status::InvalidSubject,
+                format!("subject '{subject}' may only use '>' as its last token"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_queue_group(queue: &str) -> Result<()> {
+    if queue.is_empty() || queue.bytes().any(|b| b.is_ascii_whitespace()) {
+        return Err(Error::new(
+            Status::InvalidQueueName,
+            format!("queue group '{}' is empty or contains whitespace", queue.escape_default()),
+        ));
+    }
+    Ok(())
+}
+
+fn write_decimal(out: &mut Vec<u8>, n: usize) {
+    let mut buf = itoa::Buffer::new();
+    out.extend_from_slice(buf.format(n).as_bytes());
+}
+
+impl ConnInner {
+    pub(crate) fn new(opts: Options, servers: Vec<ServerUrl>) -> Arc<ConnInner> {
+        let name_c = opts.name.as_deref().and_then(|n| CString::new(n).ok());
+        Arc::new(ConnInner {
+            state: Mutex::new(State {
+                status: ConnStatus::Connecting,
+                info: ServerInfo::default(),
+                url: None,
+                servers,
+                last_error: None,
+                io_done: false,
+            }),
+            state_cond: Condvar::new(),
+            out: Mutex::new(Outbound {
+                buf: Vec::new(),
+                pongs: VecDeque::new(),
+                pings_in_buf: 0,
+                stale_pongs: 0,
+                pings_out: 0,
+                signaled: false,
+                connected: false,
+                closed: false,
+                max_payload: 0,
+                headers_supported: false,
+            }),
+            out_cond: Condvar::new(),
+            writer_wake: tokio::sync::Notify::new(),
+            close_wake: tokio::sync::Notify::new(),
+            subs: Mutex::new(HashMap::new()),
+            next_sid: AtomicU64::new(1),
+            resp: RespMux::new(&opts.inbox_prefix),
+            counters: Counters::default(),
+            name_c,
+            io_task: Mutex::new(None),
+            opts,
+        })
+    }
+
+    /// Wakes the writer unless it is already due to run.
+    #[inline]
+    pub(crate) fn kick_writer(&self, out: &mut Outbound) {
+        if !out.signaled {
+            out.signaled = true;
+            self.writer_wake.notify_one();
+        }
+    }
+
+    /// Waits while the connected outbound buffer is over its limit.
+    fn wait_for_room(&self, out: &mut parking_lot::MutexGuard<'_, Outbound>) -> Result<()> {
+        if out.connected {
+            while out.buf.len() >= MAX_OUTBOUND_WHILE_CONNECTED && out.connected && !out.closed {
+                self.kick_writer(out);
+                self.out_cond.wait_for(out, Duration::from_millis(100));
+            }
+        } else if !out.closed && out.buf.len() >= self.opts.reconnect_buf_size {
+            return Err(Error::new(
+                Status::InsufficientBuffer,
+                format!(
+                    "reconnect buffer of {} bytes is full",
+                    self.opts.reconnect_buf_size
+                ),
+            ));
+        }
+        if out.closed {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        Ok(())
+    }
+
+    /// Appends one PUB or HPUB to the outbound buffer.
+    pub(crate) fn publish_raw(
+        &self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: Option<&[u8]>,
+        data: &[u8],
+    ) -> Result<()> {
+        check_publish_subject(subject)?;
+        if let Some(r) = reply {
+            if !r.is_empty() {
+                check_publish_subject(r)?;
+            }
+        }
+        let reply = reply.filter(|r| !r.is_empty());
+        let hdr_len = headers.map_or(0, <[u8]>::len);
+        let total = hdr_len + data.len();
+        let mut out = self.out.lock();
+        if out.closed {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        if out.max_payload > 0 && total as i64 > out.max_payload {
+            return Err(Error::new(
+                Status::MaxPayload,
+                format!(
+                    "Payload {} greater than maximum allowed: {}",
+                    total, out.max_payload
+                ),
+            ));
+        }
+        if headers.is_some() && out.connected && !out.headers_supported {
+            return Err(Error::new(
+                Status::NoServerSupport,
+                "the server does not support message headers",
+            ));
+        }
+        self.wait_for_room(&mut out)?;
+        let buf = &mut out.buf;
+        buf.reserve(subject.len() + reply.map_or(0, str::len) + total + 32);
+        buf.extend_from_slice(if headers.is_some() { b"HPUB " } else { b"PUB " });
+        buf.extend_from_slice(subject.as_bytes());
+        buf.push(b' ');
+        if let Some(r) = reply {
+            buf.extend_from_slice(r.as_bytes());
+            buf.push(b' ');
+        }
+        if let Some(h) = headers {
+            write_decimal(buf, h.len());
+            buf.push(b' ');
+        }
+        write_decimal(buf, total);
+        buf.extend_from_slice(b"\r\n");
+        if let Some(h) = headers {
+            buf.extend_from_slice(h);
+        }
+        buf.extend_from_slice(data);
+        buf.extend_from_slice(b"\r\n");
+        self.kick_writer(&mut out);
+        drop(out);
+        self.counters.out_msgs.fetch_add(1, Ordering::Relaxed);
+        self.counters.out_bytes.fetch_add(total as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Appends a protocol line when connected; while disconnected the line
+    /// is dropped because the reconnect resends the subscriptions.
+    pub(crate) fn send_proto_if_connected(&self, line: &[u8]) -> Result<()> {
+        let mut out = self.out.lock();
+        if out.closed {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        if out.connected {
+            out.buf.extend_from_slice(line);
+            self.kick_writer(&mut out);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn remove_sub(&self, sid: u64) -> Option<Arc<SubInner>> {
+        self.subs.lock().remove(&sid)
+    }
+
+    pub(crate) fn unsubscribe(&self, sub: &Arc<SubInner>, max: u64) -> Result<()> {
+        if self.out.lock().closed {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        {
+            let mut st = sub.state.lock();
+            if st.closed != Closed::Open {
+                return Err(Error::new(
+                    Status::InvalidSubscription,
+                    "subscription is no longer valid",
+                ));
+            }
+            if max > 0 && st.received() < max {
+                st.max = max;
+                drop(st);
+                let line = format!("UNSUB {} {}\r\n", sub.sid, max);
+                return self.send_proto_if_connected(line.as_bytes());
+            }
+        }
+        let reason = if max > 0 { Closed::MaxDelivered } else { Closed::Unsubscribed };
+        self.remove_sub(sub.sid);
+        sub.close(reason);
+        let line = format!("UNSUB {}\r\n", sub.sid);
+        self.send_proto_if_connected(line.as_bytes())
+    }
+
+    pub(crate) fn subscribe(
+        self: &Arc<Self>,
+        subject: &str,
+        queue: Option<&str>,
+        handler: Option<MessageHandler>,
+        idle_timeout: Option<Duration>,
+    ) -> Result<Subscription> {
+        check_subscribe_subject(subject)?;
+        if let Some(q) = queue {
+            check_queue_group(q)?;
+        }
+        if self.out.lock().closed {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        let sid = self.next_sid.fetch_add(1, Ordering::Relaxed);
+        let is_async = handler.is_some();
+        let inner = SubInner::new(
+            sid,
+            subject,
+            queue,
+            self.clone(),
+            handler,
+            idle_timeout,
+            self.opts.max_pending_msgs,
+            self.opts.max_pending_bytes,
+        )?;
+        let sub = Subscription::from_inner(inner.clone());
+        if is_async {
+            sub.start_delivery()?;
+        }
+        self.subs.lock().insert(sid, inner);
+        let line = match queue {
+            Some(q) => format!("SUB {subject} {q} {sid}\r\n"),
+            None => format!("SUB {subject} {sid}\r\n"),
+        };
+        if let Err(e) = self.send_proto_if_connected(line.as_bytes()) {
+            self.remove_sub(sid);
+            sub.inner.close(Closed::ConnectionClosed);
+            return Err(e);
+        }
+        Ok(sub)
+    }
+
+    /// Sends a PING and waits for its PONG.
+    pub(crate) fn flush(&self, timeout: Duration) -> Result<()> {
+        let waiter = PongWaiter::new();
+        {
+            let mut out = self.out.lock();
+            if out.closed {
+                return Err(Error::from_status(Status::ConnectionClosed));
+            }
+            out.buf.extend_from_slice(b"PING\r\n");
+            out.pings_in_buf += 1;
+            out.pongs.push_back(Some(waiter.clone()));
+            self.kick_writer(&mut out);
+        }
+        let deadline = Instant::now() + timeout;
+        let mut done = waiter.done.lock();
+        while done.is_none() {
+            if waiter.cond.wait_until(&mut done, deadline).timed_out() && done.is_none() {
+                return Err(Error::new(Status::Timeout, "timed out waiting for the flush PONG"));
+            }
+        }
+        done.take().unwrap_or(Ok(()))
+    }
+
+    /// Fails every flush waiter; PINGs still buffered are answered after a
+    /// reconnect and their PONGs discarded.
+    pub(crate) fn fail_pongs(out: &mut Outbound, status: Status) {
+        for waiter in out.pongs.drain(..).flatten() {
+            waiter.complete(Err(Error::from_status(status)));
+        }
+        out.stale_pongs = out.pings_in_buf;
+        out.pings_out = 0;
+    }
+
+    pub(crate) fn set_last_error(&self, error: &Error) {
+        let text = CString::new(error.text.replace('\0', " ")).unwrap_or_default();
+        self.state.lock().last_error = Some((error.status, text));
+    }
+
+    pub(crate) fn post_error(self: &Arc<Self>, sub: Option<&Arc<SubInner>>, error: Error) {
+        self.set_last_error(&error);
+        if let Some(cb) = self.opts.error_cb.clone() {
+            events::post(Event::Error {
+                conn: Connection::from_inner(self.clone()),
+                sub: sub.map(|s| Subscription::from_inner(s.clone())),
+                error,
+                cb,
+            });
+        }
+    }
+
+    /// Closes the connection: flushes what it can, stops the I/O task,
+    /// closes every subscription and posts the closed callback.
+    pub(crate) fn close(self: &Arc<Self>) {
+        {
+            let mut out = self.out.lock();
+            if out.closed {
+                return;
+            }
+            out.closed = true;
+            Self::fail_pongs(&mut out, Status::ConnectionClosed);
+            self.out_cond.notify_all();
+        }
+        let was_connected = {
+            let mut st = self.state.lock();
+            let was = st.status == ConnStatus::Connected;
+            st.status = ConnStatus::Closed;
+            was
+        };
+        self.close_wake.notify_one();
+        self.writer_wake.notify_one();
+        // Wait for the I/O task to write out the buffer and exit.
+        {
+            let deadline = Instant::now() + CLOSE_FLUSH_TIMEOUT;
+            let mut st = self.state.lock();
+            while !st.io_done {
+                if self.state_cond.wait_until(&mut st, deadline).timed_out() {
+                    break;
+                }
+            }
+        }
+        if let Some(task) = self.io_task.lock().take() {
+            task.abort();
+        }
+        let subs: Vec<Arc<SubInner>> = self.subs.lock().drain().map(|(_, s)| s).collect();
+        for sub in subs {
+            sub.close(Closed::ConnectionClosed);
+        }
+        self.resp.close();
+        if was_connected {
+            if let Some(cb) = self.opts.disconnected_cb.clone() {
+                events::post(Event::Connection {
+                    conn: Connection::from_inner(self.clone()),
+                    cb,
+                });
+            }
+        }
+        if let Some(cb) = self.opts.closed_cb.clone() {
+            events::post(Event::Connection {
+                conn: Connection::from_inner(self.clone()),
+                cb,
+            });
+        }
+    }
+
+    pub(crate) fn set_status(&self, status: ConnStatus) {
+        let mut st = self.state.lock();
+        if st.status != ConnStatus::Closed {
+            st.status = status;
+        }
+        self.state_cond.notify_all();
+    }
+}
+
+impl Connection {
+    pub(crate) fn from_inner(inner: Arc<ConnInner>) -> Connection {
+        Connection { inner }
+    }
+
+    /// Connects with `opts`, blocking until connected or failed.
+    pub fn connect(opts: &Options) -> Result<Connection> {
+        if opts.token.is_some() && opts.token_handler.is_some() {
+            return Err(Error::new(
+                Status::IllegalState,
+                "a token and a token handler cannot both be set",
+            ));
+        }
+        let mut servers = Vec::new();
+        for s in &opts.servers {
+            servers.push(ServerUrl::parse(s)?);
+        }
+        if let Some(list) = &opts.url {
+            let parsed = url::parse_list(list)?;
+            // cnats puts the SetURL entry first, followed by SetServers ones.
+            servers.splice(0..0, parsed);
+        }
+        if servers.is_empty() {
+            servers.push(ServerUrl::parse(super::DEFAULT_URL)?);
+        }
+        if !opts.no_randomize && servers.len() > 1 {
+            shuffle(&mut servers);
+        }
+        let inner = ConnInner::new(opts.clone(), servers);
+        super::io::connect(&inner)?;
+        Ok(Connection { inner })
+    }
+
+    /// Connects to a comma-separated list of URLs with default options.
+    pub fn connect_to(urls: &str) -> Result<Connection> {
+        let opts = Options {
+            url: Some(urls.to_string()),
+            ..Options::default()
+        };
+        Connection::connect(&opts)
+    }
+
+    /// Publishes `data` on `subject`.
+    #[inline]
+    pub fn publish(&self, subject: &str, data: &[u8]) -> Result<()> {
+        self.inner.publish_raw(subject, None, None, data)
+    }
+
+    /// Publishes `data` on `subject` with a reply subject.
+    pub fn publish_request(&self, subject: &str, reply: &str, data: &[u8]) -> Result<()> {
+        self.inner.publish_raw(subject, Some(reply), None, data)
+    }
+
+    /// Publishes a message, with its headers if it has any.
+    pub fn publish_msg(&self, msg: &Message) -> Result<()> {
+        let headers = msg.wire_headers();
+        self.inner
+            .publish_raw(msg.subject(), msg.reply(), headers.as_deref(), msg.data())
+    }
+
+    /// Creates an asynchronous subscription whose handler runs on its own thread.
+    pub fn subscribe(&self, subject: &str, handler: MessageHandler) -> Result<Subscription> {
+        self.inner.subscribe(subject, None, Some(handler), None)
+    }
+
+    /// Creates an asynchronous subscription, optionally in a queue group,
+    /// whose handler also runs with `None` after `idle_timeout` without
+    /// messages.
+    pub fn subscribe_with_timeout(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+        idle_timeout: Duration,
+        handler: MessageHandler,
+    ) -> Result<Subscription> {
+        self.inner.subscribe(subject, queue, Some(handler), Some(idle_timeout))
+    }
+
+    /// Creates a synchronous subscription read with `next_msg`.
+    pub fn subscribe_sync(&self, subject: &str) -> Result<Subscription> {
+        self.inner.subscribe(subject, None, None, None)
+    }
+
+    /// Creates an asynchronous queue subscription.
+    pub fn queue_subscribe(
+        &self,
+        subject: &str,
+        queue: &str,
+        handler: MessageHandler,
+    ) -> Result<Subscription> {
+        self.inner.subscribe(subject, Some(queue), Some(handler), None)
+    }
+
+    /// Creates a synchronous queue subscription.
+    pub fn queue_subscribe_sync(&self, subject: &str, queue: &str) -> Result<Subscription> {
+        self.inner.subscribe(subject, Some(queue), None, None)
+    }
+
+    /// Sends a PING and waits up to `timeout` for the server's PONG.
+    pub fn flush_timeout(&self, timeout: Duration) -> Result<()> {
+        self.inner.flush(timeout)
+    }
+
+    /// Sends a request and waits up to `timeout` for the reply.
+    pub fn request(&self, subject: &str, data: &[u8], timeout: Duration) -> Result<Message> {
+        super::request::request(&self.inner, subject, None, data, timeout)
+    }
+
+    /// Sends a request message (with its headers) and waits for the reply.
+    pub fn request_msg(&self, msg: &Message, timeout: Duration) -> Result<Message> {
+        let headers = msg.wire_headers();
+        super::request::request(&self.inner, msg.subject(), headers.as_deref(), msg.data(), timeout)
+    }
+
+    /// Closes the connection. Calling it again does nothing.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.out.lock().closed
+    }
+
+    /// Current state.
+    pub fn status(&self) -> ConnStatus {
+        self.inner.state.lock().status
+    }
+
+    /// Whether a reconnect is in progress.
+    pub fn is_reconnecting(&self) -> bool {
+        self.status() == ConnStatus::Reconnecting
+    }
+
+    /// Bytes buffered and not yet written to the socket.
+    pub fn buffered(&self) -> usize {
+        self.inner.out.lock().buf.len()
+    }
+
+    /// The server's maximum payload, 0 before the first connect.
+    pub fn max_payload(&self) -> i64 {
+        self.inner.out.lock().max_payload
+    }
+
+    /// Counters of the connection.
+    pub fn stats(&self) -> Statistics {
+        let c = &self.inner.counters;
+        Statistics {
+            in_msgs: c.in_msgs.load(Ordering::Relaxed),
+            in_bytes: c.in_bytes.load(Ordering::Relaxed),
+            out_msgs: c.out_msgs.load(Ordering::Relaxed),
+            out_bytes: c.out_bytes.load(Ordering::Relaxed),
+            reconnects: c.reconnects.load(Ordering::Relaxed),
+        }
+    }
+
+    /// URL of the server currently connected to, without credentials.
+    pub fn connected_url(&self) -> Option<String> {
+        let st = self.inner.state.lock();
+        if st.status != ConnStatus::Connected {
+            return None;
+        }
+        st.url.as_ref().map(ServerUrl::redacted)
+    }
+
+    /// Id of the server currently connected to.
+    pub fn connected_server_id(&self) -> Option<String> {
+        let st = self.inner.state.lock();
+        if st.status != ConnStatus::Connected {
+            return None;
+        }
+        Some(st.info.server_id.clone())
+    }
+
+    /// Client id the server assigned.
+    pub fn client_id(&self) -> u64 {
+        self.inner.state.lock().info.client_id
+    }
+
+    /// Last asynchronous error of the connection.
+    pub fn last_error(&self) -> Option<(Status, CString)> {
+        self.inner.state.lock().last_error.clone()
+    }
+
+    /// Connection name set in the options, NUL-terminated.
+    pub fn name_c(&self) -> Option<&std::ffi::CStr> {
+        self.inner.name_c.as_deref()
+    }
+
+    /// Identity of the shared connection, stable while any handle lives.
+    pub fn as_ptr(&self) -> *const () {
+        Arc::as_ptr(&self.inner) as *const ()
+    }
+
+    /// Leaks one reference for a foreign owner.
+    pub fn into_raw(self) -> *const () {
+        Arc::into_raw(self.inner) as *const ()
+    }
+
+    /// Takes back a reference leaked by [`Connection::into_raw`].
+    ///
+    /// # Safety
+    /// `ptr` must come from `into_raw` and be used once.
+    pub unsafe fn from_raw(ptr: *const ()) -> Connection {
+        Connection {
+            inner: Arc::from_raw(ptr as *const ConnInner),
+        }
+    }
+
+    /// Borrows a leaked reference as a new handle without taking it over.
+    ///
+    /// # Safety
+    /// `ptr` must come from `into_raw` and still be owned by the caller.
+    pub unsafe fn clone_from_raw(ptr: *const ()) -> Connection {
+        let inner = ptr as *const ConnInner;
+        Arc::increment_strong_count(inner);
+        Connection {
+            inner: Arc::from_raw(inner),
+        }
+    }
+}
+
+/// Shuffles the server pool with a clock-seeded xorshift: the order only
+/// needs to spread clients over servers, not to be unpredictable.
+fn shuffle(servers: &mut [ServerUrl]) {
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x9E37_79B9_7F4A_7C15)
+        | 1;
+    for i in (1..servers.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let j = (seed % (i as u64 + 1)) as usize;
+        servers.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_checks() {
+        assert!(check_publish_subject("foo.bar").is_ok());
+        assert_eq!(check_publish_subject("").unwrap_err().status, Status::InvalidSubject);
+        assert_eq!(check_publish_subject("a b").unwrap_err().status, Status::InvalidSubject);
+        assert!(check_subscribe_subject("foo.*.>").is_ok());
+        assert!(check_subscribe_subject("foo..bar").is_err());
+        assert!(check_subscribe_subject("foo.>.bar").is_err());
+        assert!(check_subscribe_subject("foo.").is_err());
+    }
+}

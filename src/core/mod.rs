@@ -1,0 +1,31 @@
+//! The safe Rust NATS client that the C layer wraps. Nothing in this
+//! module knows about C types.
+
+pub mod conn;
+pub mod events;
+pub mod header;
+pub mod info;
+pub(crate) mod io;
+pub mod message;
+pub mod options;
+pub mod parser;
+pub(crate) mod request;
+pub mod runtime;
+pub mod status;
+pub mod sub;
+pub mod url;
+
+pub use conn::{ConnStatus, Connection, Statistics};
+pub use header::Headers;
+pub use message::Message;
+pub use options::Options;
+pub use status::{Error, Result, Status};
+pub use sub::{SubStats, Subscription};
+
+/// URL used when no server is configured.
+pub const DEFAULT_URL: &str = "nats://localhost:4222";
+
+/// Returns a new unique inbox subject under `prefix`.
+pub fn new_inbox(prefix: &str) -> String {
+    format!("{prefix}{}", nuid::next())
+}

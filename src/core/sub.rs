@@ -1,0 +1,462 @@
+//! Subscriptions: the per-subscription message queue, pending limits,
+//! auto-unsubscribe, and the delivery thread of asynchronous subscriptions.
+
+use std::collections::VecDeque;
+use std::ffi::CString;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::conn::{ConnInner, Connection};
+use super::message::Message;
+use super::status::{Error, Result, Status};
+
+/// Callback of an asynchronous subscription. It receives `None` when the
+/// subscription has an idle timeout and no message came within it.
+pub type MessageHandler = Arc<dyn Fn(&Subscription, Option<Message>) + Send + Sync>;
+/// Callback run once a subscription has stopped delivering.
+pub type CompleteCallback = Arc<dyn Fn() + Send + Sync>;
+
+/// Snapshot of a subscription's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubStats {
+    pub pending_msgs: i64,
+    pub pending_bytes: i64,
+    pub max_pending_msgs: i64,
+    pub max_pending_bytes: i64,
+    pub delivered: i64,
+    pub dropped: i64,
+}
+
+/// Why a subscription stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Closed {
+    Open,
+    Unsubscribed,
+    MaxDelivered,
+    ConnectionClosed,
+}
+
+pub(crate) struct SubState {
+    queue: VecDeque<Message>,
+    pending_bytes: i64,
+    pub(crate) limit_msgs: i64,
+    pub(crate) limit_bytes: i64,
+    max_pending_msgs: i64,
+    max_pending_bytes: i64,
+    /// Messages accepted from the socket (queued or dropped).
+    received: u64,
+    /// Messages handed to the application.
+    delivered: u64,
+    dropped: i64,
+    /// Auto-unsubscribe limit, 0 for none.
+    pub(crate) max: u64,
+    pub(crate) closed: Closed,
+    slow_consumer: bool,
+    /// A thread is blocked waiting for a message.
+    waiting: bool,
+    pub(crate) on_complete: Option<CompleteCallback>,
+}
+
+pub(crate) struct SubInner {
+    pub(crate) sid: u64,
+    pub(crate) subject: String,
+    subject_c: CString,
+    pub(crate) queue_group: Option<String>,
+    pub(crate) conn: Arc<ConnInner>,
+    handler: Option<MessageHandler>,
+    /// Idle time after which the handler is called without a message.
+    idle_timeout: Option<Duration>,
+    pub(crate) state: Mutex<SubState>,
+    cond: Condvar,
+}
+
+/// A subscription handle; clones share one subscription.
+#[derive(Clone)]
+pub struct Subscription {
+    pub(crate) inner: Arc<SubInner>,
+}
+
+/// What the socket reader did with a message offered to a subscription.
+pub(crate) enum Offer {
+    Queued,
+    /// Dropped because a pending limit was reached; `first` is true for the
+    /// first drop of a slow-consumer episode.
+    Dropped { first: bool },
+    /// Dropped because the subscription is closed or past its limit.
+    Ignored,
+}
+
+impl SubState {
+    /// Messages accepted from the socket so far.
+    pub(crate) fn received(&self) -> u64 {
+        self.received
+    }
+}
+
+impl SubInner {
+    pub(crate) fn new(
+        sid: u64,
+        subject: &str,
+        queue_group: Option<&str>,
+        conn: Arc<ConnInner>,
+        handler: Option<MessageHandler>,
+        idle_timeout: Option<Duration>,
+        limit_msgs: i64,
+        limit_bytes: i64,
+    ) -> Result<Arc<SubInner>> {
+        let subject_c = CString::new(subject)
+            .map_err(|_| Error::new(Status::InvalidSubject, "subject contains a NUL byte"))?;
+        Ok(Arc::new(SubInner {
+            sid,
+            subject: subject.to_string(),
+            subject_c,
+            queue_group: queue_group.map(str::to_string),
+            conn,
+            handler,
+            idle_timeout,
+            state: Mutex::new(SubState {
+                queue: VecDeque::new(),
+                pending_bytes: 0,
+                limit_msgs,
+                limit_bytes,
+                max_pending_msgs: 0,
+                max_pending_bytes: 0,
+                received: 0,
+                delivered: 0,
+                dropped: 0,
+                max: 0,
+                closed: Closed::Open,
+                slow_consumer: false,
+                waiting: false,
+                on_complete: None,
+            }),
+            cond: Condvar::new(),
+        }))
+    }
+
+    /// Queues a message from the socket reader, applying the limits.
+    pub(crate) fn offer(&self, msg: Message) -> Offer {
+        let mut st = self.state.lock();
+        if st.closed != Closed::Open {
+            return Offer::Ignored;
+        }
+        st.received += 1;
+        if st.max > 0 && st.received > st.max {
+            return Offer::Ignored;
+        }
+        let size = msg.size() as i64;
+        let over_msgs = st.limit_msgs > 0 && st.queue.len() as i64 >= st.limit_msgs;
+        let over_bytes = st.limit_bytes > 0 && st.pending_bytes + size > st.limit_bytes;
+        if over_msgs || over_bytes {
+            st.dropped += 1;
+            let first = !st.slow_consumer;
+            st.slow_consumer = true;
+            return Offer::Dropped { first };
+        }
+        st.slow_consumer = false;
+        st.queue.push_back(msg);
+        st.pending_bytes += size;
+        let n = st.queue.len() as i64;
+        if n > st.max_pending_msgs {
+            st.max_pending_msgs = n;
+        }
+        if st.pending_bytes > st.max_pending_bytes {
+            st.max_pending_bytes = st.pending_bytes;
+        }
+        if st.waiting {
+            st.waiting = false;
+            self.cond.notify_one();
+        }
+        Offer::Queued
+    }
+
+    /// Marks the subscription closed and wakes any waiter.
+    pub(crate) fn close(&self, why: Closed) {
+        let mut st = self.state.lock();
+        if st.closed == Closed::Open {
+            st.closed = why;
+        }
+        st.waiting = false;
+        self.cond.notify_all();
+    }
+
+    fn take(&self, st: &mut SubState) -> Option<Message> {
+        let msg = st.queue.pop_front()?;
+        st.pending_bytes -= msg.size() as i64;
+        st.delivered += 1;
+        Some(msg)
+    }
+}
+
+impl Subscription {
+    pub(crate) fn from_inner(inner: Arc<SubInner>) -> Subscription {
+        Subscription { inner }
+    }
+
+    /// Starts the delivery thread of an asynchronous subscription.
+    pub(crate) fn start_delivery(&self) -> Result<()> {
+        let sub = self.clone();
+        std::thread::Builder::new()
+            .name(format!("nats-sub-{}", self.inner.sid))
+            .spawn(move || sub.deliver_loop())
+            .map(|_| ())
+            .map_err(|e| {
+                Error::new(
+                    Status::SysError,
+                    format!("failed to start the delivery thread: {e}"),
+                )
+            })
+    }
+
+    fn deliver_loop(&self) {
+        let inner = &self.inner;
+        let handler = inner.handler.clone().expect("asynchronous subscription has a handler");
+        loop {
+            let (msg, reached_max) = {
+                let mut st = inner.state.lock();
+                let mut idle = false;
+                loop {
+                    if st.closed != Closed::Open || !st.queue.is_empty() {
+                        break;
+                    }
+                    st.waiting = true;
+                    match inner.idle_timeout {
+                        Some(t) => {
+                            if inner.cond.wait_for(&mut st, t).timed_out()
+                                && st.queue.is_empty()
+                                && st.closed == Closed::Open
+                            {
+                                st.waiting = false;
+                                idle = true;
+                                break;
+                            }
+                        }
+                        None => inner.cond.wait(&mut st),
+                    }
+                }
+                if st.closed != Closed::Open {
+                    break;
+                }
+                if idle {
+                    drop(st);
+                    handler(self, None);
+                    continue;
+                }
+                let msg = inner.take(&mut st).expect("queue is not empty");
+                let reached_max = st.max > 0 && st.delivered >= st.max;
+                if reached_max {
+                    st.closed = Closed::MaxDelivered;
+                }
+                (msg, reached_max)
+            };
+            if reached_max {
+                inner.conn.remove_sub(inner.sid);
+            }
+            handler(self, Some(msg));
+            if reached_max {
+                break;
+            }
+        }
+        let on_complete = inner.state.lock().on_complete.take();
+        if let Some(cb) = on_complete {
+            cb();
+        }
+    }
+
+    /// Waits up to `timeout` for the next message of a synchronous subscription.
+    pub fn next_msg(&self, timeout: Duration) -> Result<Message> {
+        let inner = &self.inner;
+        if inner.handler.is_some() {
+            return Err(Error::new(
+                Status::IllegalState,
+                "NextMsg cannot be used on an asynchronous subscription",
+            ));
+        }
+        let deadline = Instant::now().checked_add(timeout);
+        let mut st = inner.state.lock();
+        loop {
+            match st.closed {
+                Closed::Open => {}
+                Closed::ConnectionClosed => return Err(Error::from_status(Status::ConnectionClosed)),
+                Closed::MaxDelivered => return Err(Error::from_status(Status::MaxDeliveredMsgs)),
+                Closed::Unsubscribed => return Err(Error::from_status(Status::InvalidSubscription)),
+            }
+            if st.slow_consumer {
+                st.slow_consumer = false;
+                return Err(Error::from_status(Status::SlowConsumer));
+            }
+            if let Some(msg) = inner.take(&mut st) {
+                if st.max > 0 && st.delivered >= st.max {
+                    st.closed = Closed::MaxDelivered;
+                    drop(st);
+                    inner.conn.remove_sub(inner.sid);
+                }
+                return Ok(msg);
+            }
+            st.waiting = true;
+            let timed_out = match deadline {
+                Some(d) => inner.cond.wait_until(&mut st, d).timed_out(),
+                None => {
+                    inner.cond.wait(&mut st);
+                    false
+                }
+            };
+            if timed_out && st.queue.is_empty() && st.closed == Closed::Open {
+                st.waiting = false;
+                return Err(Error::from_status(Status::Timeout));
+            }
+        }
+    }
+
+    /// Removes interest in the subject; the server stops sending messages.
+    pub fn unsubscribe(&self) -> Result<()> {
+        self.inner.conn.unsubscribe(&self.inner, 0)
+    }
+
+    /// Unsubscribes automatically after `max` messages in total have been
+    /// delivered.
+    pub fn auto_unsubscribe(&self, max: i32) -> Result<()> {
+        if max <= 0 {
+            return self.unsubscribe();
+        }
+        self.inner.conn.unsubscribe(&self.inner, max as u64)
+    }
+
+    /// Subscription id, as sent in the SUB protocol line.
+    pub fn id(&self) -> u64 {
+        self.inner.sid
+    }
+
+    /// Subject the subscription was created with.
+    pub fn subject(&self) -> &str {
+        &self.inner.subject
+    }
+
+    /// Subject as a NUL-terminated string.
+    pub fn subject_c(&self) -> &std::ffi::CStr {
+        &self.inner.subject_c
+    }
+
+    /// Queue group, if any.
+    pub fn queue_group(&self) -> Option<&str> {
+        self.inner.queue_group.as_deref()
+    }
+
+    /// Whether the subscription still receives messages.
+    pub fn is_valid(&self) -> bool {
+        self.inner.state.lock().closed == Closed::Open
+    }
+
+    /// Whether the subscription delivers through a callback.
+    pub fn is_async(&self) -> bool {
+        self.inner.handler.is_some()
+    }
+
+    /// Connection the subscription belongs to.
+    pub fn connection(&self) -> Connection {
+        Connection::from_inner(self.inner.conn.clone())
+    }
+
+    fn check_open(&self) -> Result<parking_lot::MutexGuard<'_, SubState>> {
+        let st = self.inner.state.lock();
+        if st.closed != Closed::Open {
+            return Err(Error::from_status(Status::InvalidSubscription));
+        }
+        Ok(st)
+    }
+
+    /// Number of messages waiting in the queue.
+    pub fn queued_msgs(&self) -> Result<u64> {
+        Ok(self.check_open()?.queue.len() as u64)
+    }
+
+    /// Sets the pending limits. A negative value means no limit; zero is invalid.
+    pub fn set_pending_limits(&self, msgs: i64, bytes: i64) -> Result<()> {
+        if msgs == 0 || bytes == 0 {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "pending limits cannot be zero, use a negative value for no limit",
+            ));
+        }
+        let mut st = self.check_open()?;
+        st.limit_msgs = msgs;
+        st.limit_bytes = bytes;
+        Ok(())
+    }
+
+    /// Pending limits (messages, bytes).
+    pub fn pending_limits(&self) -> Result<(i64, i64)> {
+        let st = self.check_open()?;
+        Ok((st.limit_msgs, st.limit_bytes))
+    }
+
+    /// Counters of the subscription.
+    pub fn stats(&self) -> Result<SubStats> {
+        let st = self.check_open()?;
+        Ok(SubStats {
+            pending_msgs: st.queue.len() as i64,
+            pending_bytes: st.pending_bytes,
+            max_pending_msgs: st.max_pending_msgs,
+            max_pending_bytes: st.max_pending_bytes,
+            delivered: st.delivered as i64,
+            dropped: st.dropped,
+        })
+    }
+
+    /// Resets the high-water marks of pending messages and bytes.
+    pub fn clear_max_pending(&self) -> Result<()> {
+        let mut st = self.check_open()?;
+        st.max_pending_msgs = 0;
+        st.max_pending_bytes = 0;
+        Ok(())
+    }
+
+    /// Sets a callback run once the subscription has stopped delivering.
+    pub fn set_on_complete(&self, cb: Option<CompleteCallback>) -> Result<()> {
+        let mut st = self.check_open()?;
+        st.on_complete = cb;
+        Ok(())
+    }
+
+    /// Identity of the shared subscription, stable while any handle lives.
+    pub fn as_ptr(&self) -> *const () {
+        Arc::as_ptr(&self.inner) as *const ()
+    }
+
+    /// Leaks one reference for a foreign owner; see [`Subscription::from_raw`].
+    pub fn into_raw(self) -> *const () {
+        Arc::into_raw(self.inner) as *const ()
+    }
+
+    /// Takes back a reference leaked by [`Subscription::into_raw`].
+    ///
+    /// # Safety
+    /// `ptr` must come from `into_raw` and be used once.
+    pub unsafe fn from_raw(ptr: *const ()) -> Subscription {
+        Subscription {
+            inner: Arc::from_raw(ptr as *const SubInner),
+        }
+    }
+
+    /// Borrows a reference leaked by [`Subscription::into_raw`] without
+    /// taking ownership.
+    ///
+    /// # Safety
+    /// `ptr` must come from `into_raw` and still be owned by the caller.
+    pub unsafe fn clone_from_raw(ptr: *const ()) -> Subscription {
+        let inner = ptr as *const SubInner;
+        Arc::increment_strong_count(inner);
+        Subscription {
+            inner: Arc::from_raw(inner),
+        }
+    }
+}
+
+impl Subscription {
+    /// Identity of the connection this subscription belongs to.
+    pub fn connection_ptr(&self) -> *const () {
+        Arc::as_ptr(&self.inner.conn) as *const ()
+    }
+}

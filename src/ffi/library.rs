@@ -1,0 +1,321 @@
+//! Library-wide functions: open and close, time, version, status texts,
+//! the last error, inboxes and statistics objects.
+
+use std::ffi::CStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use libc::{c_char, FILE};
+
+use super::error::{self, guard, guard_status, null_arg, set_error, set_text};
+use super::handles::copy_to_buffer;
+use super::status::natsStatus;
+use super::types::{natsClientConfig, natsInbox, natsStatistics};
+use super::version::{NATS_VERSION_NUMBER, NATS_VERSION_REQUIRED_NUMBER};
+use crate::core::{runtime, Status};
+
+/// Initializes the library. Optional: the first connect does it too.
+/// `lockSpinCount` is accepted for compatibility and ignored.
+#[no_mangle]
+pub extern "C" fn nats_Open(lockSpinCount: i64) -> natsStatus {
+    let _ = lockSpinCount;
+    guard_status("nats_Open", || match runtime::open() {
+        Ok(()) => natsStatus::NATS_OK,
+        Err(e) => set_error("nats_Open", &e),
+    })
+}
+
+/// Initializes the library with settings; `config` may be NULL for defaults.
+#[no_mangle]
+pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> natsStatus {
+    let _ = config;
+    nats_Open(-1)
+}
+
+/// Returns the library version as text, for example "3.13.0".
+#[no_mangle]
+pub extern "C" fn nats_GetVersion() -> *const c_char {
+    c"3.13.0".as_ptr()
+}
+
+/// Returns the library version as `(major << 16) | (minor << 8) | patch`.
+#[no_mangle]
+pub extern "C" fn nats_GetVersionNumber() -> u32 {
+    NATS_VERSION_NUMBER
+}
+
+/// Checks that the headers a program was built with suit this library;
+/// prints both versions and exits the process when they do not.
+#[no_mangle]
+pub unsafe extern "C" fn nats_CheckCompatibilityImpl(
+    reqVerNumber: u32,
+    verNumber: u32,
+    verString: *const c_char,
+) -> bool {
+    if verNumber < NATS_VERSION_REQUIRED_NUMBER || reqVerNumber > NATS_VERSION_NUMBER {
+        let header = if verString.is_null() {
+            "?".into()
+        } else {
+            CStr::from_ptr(verString).to_string_lossy()
+        };
+        eprintln!(
+            "Incompatible versions:\nHeader : {header} (requires {}.{}.{})\nLibrary: 3.13.0 (requires {}.{}.{})",
+            reqVerNumber >> 16,
+            (reqVerNumber >> 8) & 0xff,
+            reqVerNumber & 0xff,
+            NATS_VERSION_REQUIRED_NUMBER >> 16,
+            (NATS_VERSION_REQUIRED_NUMBER >> 8) & 0xff,
+            NATS_VERSION_REQUIRED_NUMBER & 0xff
+        );
+        std::process::exit(1);
+    }
+    true
+}
+
+/// Checks header and library compatibility with this library's own
+/// version numbers; the header macro of the same name passes the
+/// header's numbers instead.
+#[no_mangle]
+pub unsafe extern "C" fn nats_CheckCompatibility() -> bool {
+    nats_CheckCompatibilityImpl(
+        NATS_VERSION_REQUIRED_NUMBER,
+        NATS_VERSION_NUMBER,
+        c"3.13.0".as_ptr(),
+    )
+}
+
+/// Returns the time since the Unix epoch in milliseconds.
+#[no_mangle]
+pub extern "C" fn nats_Now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Returns the time since the Unix epoch in nanoseconds.
+#[no_mangle]
+pub extern "C" fn nats_NowInNanoSeconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Returns a monotonic clock reading in nanoseconds, for measuring intervals.
+#[no_mangle]
+pub extern "C" fn nats_NowMonotonicInNanoSeconds() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
+    }
+    ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64
+}
+
+/// Sleeps for `sleepTime` milliseconds.
+#[no_mangle]
+pub extern "C" fn nats_Sleep(sleepTime: i64) {
+    if sleepTime > 0 {
+        std::thread::sleep(Duration::from_millis(sleepTime as u64));
+    }
+}
+
+/// Returns the fixed description of a status; unknown values give
+/// "Unknown Status".
+#[no_mangle]
+pub extern "C" fn natsStatus_GetText(s: natsStatus) -> *const c_char {
+    // Read the value as an integer: C may pass any int in a natsStatus.
+    let value = s as i32;
+    match Status::from_i32(value) {
+        Some(status) => status.text_with_nul().as_ptr() as *const c_char,
+        None => c"Unknown Status".as_ptr(),
+    }
+}
+
+/// Returns the text of the calling thread's last error, or NULL when there
+/// is none; `status`, when not NULL, receives the error's status. The text
+/// stays valid until the thread's next error.
+#[no_mangle]
+pub unsafe extern "C" fn nats_GetLastError(status: *mut natsStatus) -> *const c_char {
+    let last = error::last_error();
+    if !status.is_null() {
+        *status = last.map_or(natsStatus::NATS_OK, |(s, _)| s);
+    }
+    last.map_or(std::ptr::null(), |(_, text)| text)
+}
+
+fn stack_text() -> Option<String> {
+    let (frames, dropped) = error::last_error_stack()?;
+    let mut text = frames.join("\n");
+    if dropped > 0 {
+        text.push_str(&format!("\n{dropped} more..."));
+    }
+    Some(text)
+}
+
+/// Copies the function names of the calling thread's last error, one per
+/// line, into `buffer` of `bufLen` bytes. Returns `NATS_INSUFFICIENT_BUFFER`
+/// when they do not fit.
+#[no_mangle]
+pub unsafe extern "C" fn nats_GetLastErrorStack(buffer: *mut c_char, bufLen: usize) -> natsStatus {
+    if buffer.is_null() || bufLen == 0 {
+        return natsStatus::NATS_INVALID_ARG;
+    }
+    *buffer = 0;
+    match stack_text() {
+        None => natsStatus::NATS_OK,
+        Some(text) => {
+            let bytes = text.as_bytes();
+            if bytes.len() + 1 > bufLen {
+                let n = bufLen - 1;
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer as *mut u8, n);
+                *buffer.add(n) = 0;
+                return natsStatus::NATS_INSUFFICIENT_BUFFER;
+            }
+            copy_to_buffer("nats_GetLastErrorStack", &text, buffer, bufLen)
+        }
+    }
+}
+
+/// Prints the calling thread's last error and its stack to `file`.
+#[no_mangle]
+pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
+    if file.is_null() {
+        return;
+    }
+    let Some((status, text)) = error::last_error() else {
+        return;
+    };
+    let text = CStr::from_ptr(text).to_string_lossy();
+    let mut out = format!("Error: {} - {}", status as i32, text);
+    if let Some(stack) = stack_text() {
+        out.push_str("\nStack: (library version: 3.13.0)\n");
+        for line in stack.lines() {
+            out.push_str("  ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    } else {
+        out.push('\n');
+    }
+    let c = std::ffi::CString::new(out.replace('\0', " ")).unwrap_or_default();
+    libc::fputs(c.as_ptr(), file);
+    libc::fflush(file);
+}
+
+/// Releases the library's resources. Connections should be closed first.
+#[no_mangle]
+pub extern "C" fn nats_Close() {
+    guard("nats_Close", (), || {
+        crate::core::events::shutdown();
+        runtime::close(Duration::from_secs(2));
+    })
+}
+
+/// Like `nats_Close`, waiting up to `timeout` milliseconds (0 for no limit)
+/// for the library's threads to end. Returns `NATS_TIMEOUT` if they did not.
+#[no_mangle]
+pub extern "C" fn nats_CloseAndWait(timeout: i64) -> natsStatus {
+    guard_status("nats_CloseAndWait", || {
+        crate::core::events::shutdown();
+        let wait = if timeout <= 0 {
+            Duration::from_secs(3600)
+        } else {
+            Duration::from_millis(timeout as u64)
+        };
+        if runtime::close(wait) {
+            natsStatus::NATS_OK
+        } else {
+            set_text(
+                "nats_CloseAndWait",
+                Status::Timeout,
+                "library threads were still running at the deadline",
+            )
+        }
+    })
+}
+
+/// Releases the calling thread's library memory (its last error).
+#[no_mangle]
+pub extern "C" fn nats_ReleaseThreadMemory() {
+    error::clear();
+}
+
+/// Creates a new unique inbox subject, released with `natsInbox_Destroy`.
+#[no_mangle]
+pub unsafe extern "C" fn natsInbox_Create(newInbox: *mut *mut natsInbox) -> natsStatus {
+    guard_status("natsInbox_Create", || {
+        if newInbox.is_null() {
+            return null_arg("natsInbox_Create", "newInbox");
+        }
+        let inbox = crate::core::new_inbox(crate::core::options::DEFAULT_INBOX_PREFIX);
+        let p = super::handles::malloc_cstring(&inbox);
+        if p.is_null() {
+            return set_text("natsInbox_Create", Status::NoMemory, "out of memory");
+        }
+        *newInbox = p;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Releases an inbox; NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn natsInbox_Destroy(inbox: *mut natsInbox) {
+    if !inbox.is_null() {
+        libc::free(inbox as *mut libc::c_void);
+    }
+}
+
+/// Creates a statistics object, filled by `natsConnection_GetStats`.
+#[no_mangle]
+pub unsafe extern "C" fn natsStatistics_Create(newStats: *mut *mut natsStatistics) -> natsStatus {
+    guard_status("natsStatistics_Create", || {
+        if newStats.is_null() {
+            return null_arg("natsStatistics_Create", "newStats");
+        }
+        *newStats = Box::into_raw(Box::new(natsStatistics {
+            stats: Default::default(),
+        }));
+        natsStatus::NATS_OK
+    })
+}
+
+/// Reads the counters of a statistics object; each output may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn natsStatistics_GetCounts(
+    stats: *const natsStatistics,
+    inMsgs: *mut u64,
+    inBytes: *mut u64,
+    outMsgs: *mut u64,
+    outBytes: *mut u64,
+    reconnects: *mut u64,
+) -> natsStatus {
+    guard_status("natsStatistics_GetCounts", || {
+        if stats.is_null() {
+            return null_arg("natsStatistics_GetCounts", "stats");
+        }
+        let s = &(*stats).stats;
+        for (out, value) in [
+            (inMsgs, s.in_msgs),
+            (inBytes, s.in_bytes),
+            (outMsgs, s.out_msgs),
+            (outBytes, s.out_bytes),
+            (reconnects, s.reconnects),
+        ] {
+            if !out.is_null() {
+                *out = value;
+            }
+        }
+        natsStatus::NATS_OK
+    })
+}
+
+/// Releases a statistics object; NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn natsStatistics_Destroy(stats: *mut natsStatistics) {
+    if !stats.is_null() {
+        drop(Box::from_raw(stats));
+    }
+}

@@ -1,0 +1,19 @@
+//! The cnats C API over the safe core. Every exported function checks its
+//! pointers, converts handles, calls the core, maps the result to a
+//! `natsStatus` and catches panics so none unwinds into C.
+
+#![allow(non_camel_case_types, non_snake_case, clippy::missing_safety_doc)]
+
+pub mod conn;
+pub mod error;
+pub mod handles;
+pub mod header;
+pub mod library;
+pub mod msg;
+pub mod options;
+pub mod status;
+pub mod sub;
+pub mod types;
+pub mod version;
+
+pub use status::{natsConnStatus, natsStatus};

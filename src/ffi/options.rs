@@ -1,0 +1,502 @@
+//! `natsOptions_*`: creating, changing and destroying connection options.
+
+use std::ffi::CStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use libc::{c_char, c_int, c_void};
+use parking_lot::Mutex;
+
+use super::error::{guard, guard_status, null_arg, set_text};
+use super::handles::{opt_str, req_str};
+use super::status::natsStatus;
+use super::types::{
+    natsConnection, natsConnectionHandler, natsCustomReconnectDelayHandler, natsErrHandler,
+    natsOptions, natsSubscription, natsTokenHandler, SendPtr,
+};
+use crate::core::options::ConnectionCallback;
+use crate::core::{Options, Status};
+
+/// Milliseconds from C, where negative values were rejected earlier.
+fn millis(ms: i64) -> Duration {
+    Duration::from_millis(ms.max(0) as u64)
+}
+
+/// Locks the options behind `opts`, or records `NATS_INVALID_ARG` when it
+/// is NULL or `invalid` holds.
+unsafe fn with_opts(
+    func: &'static str,
+    opts: *mut natsOptions,
+    invalid: Option<&str>,
+    body: impl FnOnce(&mut Options) -> natsStatus,
+) -> natsStatus {
+    guard_status(func, || {
+        if opts.is_null() {
+            return null_arg(func, "opts");
+        }
+        if let Some(why) = invalid {
+            return set_text(func, Status::InvalidArg, format!("{func}: {why}"));
+        }
+        let mut guard = (*opts).inner.lock();
+        body(&mut guard)
+    })
+}
+
+/// Creates options with cnats' defaults; release them with `natsOptions_Destroy`.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_Create(newOpts: *mut *mut natsOptions) -> natsStatus {
+    guard_status("natsOptions_Create", || {
+        if newOpts.is_null() {
+            return null_arg("natsOptions_Create", "newOpts");
+        }
+        if let Err(e) = crate::core::runtime::open() {
+            return super::error::set_error("natsOptions_Create", &e);
+        }
+        *newOpts = Box::into_raw(Box::new(natsOptions {
+            inner: Mutex::new(Options::default()),
+        }));
+        natsStatus::NATS_OK
+    })
+}
+
+/// Releases options; NULL is ignored. Connections made with them keep
+/// their own copy.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
+    if opts.is_null() {
+        return;
+    }
+    guard("natsOptions_Destroy", (), || {
+        let boxed = Box::from_raw(opts);
+        let mut o = boxed.inner.lock();
+        wipe(&mut o.password);
+        wipe(&mut o.token);
+    })
+}
+
+/// Overwrites a secret's bytes before it is freed.
+fn wipe(secret: &mut Option<String>) {
+    if let Some(s) = secret.take() {
+        let mut bytes = s.into_bytes();
+        for b in bytes.iter_mut() {
+            unsafe { std::ptr::write_volatile(b, 0) };
+        }
+    }
+}
+
+/// Sets the server URL, or a comma-separated list of them; NULL clears it.
+/// The URLs are checked when connecting.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetURL(opts: *mut natsOptions, url: *const c_char) -> natsStatus {
+    const F: &str = "natsOptions_SetURL";
+    with_opts(F, opts, None, |o| match opt_str(F, "url", url) {
+        Ok(u) => {
+            let trimmed = u.map(str::trim).filter(|s| !s.is_empty());
+            if let Some(list) = trimmed {
+                if let Err(e) = crate::core::url::parse_list(list) {
+                    return super::error::set_error(F, &e);
+                }
+            }
+            o.url = trimmed.map(str::to_string);
+            natsStatus::NATS_OK
+        }
+        Err(s) => s,
+    })
+}
+
+/// Sets the list of server URLs; NULL with a count of 0 clears it.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetServers(
+    opts: *mut natsOptions,
+    servers: *mut *const c_char,
+    serversCount: c_int,
+) -> natsStatus {
+    const F: &str = "natsOptions_SetServers";
+    let invalid = if !servers.is_null() && serversCount <= 0 {
+        Some("serversCount must be positive when servers is not NULL")
+    } else if servers.is_null() && serversCount > 0 {
+        Some("servers is NULL but serversCount is positive")
+    } else {
+        None
+    };
+    with_opts(F, opts, invalid, |o| {
+        let mut list = Vec::new();
+        for i in 0..serversCount.max(0) as usize {
+            let p = *servers.add(i);
+            let text = match req_str(F, "servers[i]", p) {
+                Ok(t) => t,
+                Err(s) => return s,
+            };
+            if let Err(e) = crate::core::url::ServerUrl::parse(text) {
+                return super::error::set_error(F, &e);
+            }
+            list.push(text.trim().to_string());
+        }
+        o.servers = list;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the user and password sent when the URL carries none; NULL clears.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetUserInfo(
+    opts: *mut natsOptions,
+    user: *const c_char,
+    password: *const c_char,
+) -> natsStatus {
+    const F: &str = "natsOptions_SetUserInfo";
+    with_opts(F, opts, None, |o| {
+        let (u, p) = match (opt_str(F, "user", user), opt_str(F, "password", password)) {
+            (Ok(u), Ok(p)) => (u, p),
+            (Err(s), _) | (_, Err(s)) => return s,
+        };
+        o.user = u.map(str::to_string);
+        wipe(&mut o.password);
+        o.password = p.map(str::to_string);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the authentication token; NULL clears it. Fails with
+/// `NATS_ILLEGAL_STATE` when a token handler is set.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetToken(opts: *mut natsOptions, token: *const c_char) -> natsStatus {
+    const F: &str = "natsOptions_SetToken";
+    with_opts(F, opts, None, |o| {
+        let t = match opt_str(F, "token", token) {
+            Ok(t) => t,
+            Err(s) => return s,
+        };
+        if t.is_some() && o.token_handler.is_some() {
+            return set_text(
+                F,
+                Status::IllegalState,
+                "Cannot set a token if a token handler has already been set",
+            );
+        }
+        wipe(&mut o.token);
+        o.token = t.map(str::to_string);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets a callback that returns the token at each connect; NULL clears it.
+/// Fails with `NATS_ILLEGAL_STATE` when a token is set.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetTokenHandler(
+    opts: *mut natsOptions,
+    tokenCb: natsTokenHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    const F: &str = "natsOptions_SetTokenHandler";
+    with_opts(F, opts, None, |o| {
+        if tokenCb.is_some() && o.token.is_some() {
+            return set_text(
+                F,
+                Status::IllegalState,
+                "Cannot set a token handler if a token has already been set",
+            );
+        }
+        o.token_handler = tokenCb.map(|cb| {
+            let closure = SendPtr(closure);
+            Arc::new(move || {
+                let closure = closure;
+                let p = unsafe { cb(closure.0) };
+                if p.is_null() {
+                    None
+                } else {
+                    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+                }
+            }) as crate::core::options::TokenCallback
+        });
+        natsStatus::NATS_OK
+    })
+}
+
+macro_rules! bool_setter {
+    ($(#[$doc:meta])* $name:ident, $arg:ident, $field:ident) => {
+        $(#[$doc])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(opts: *mut natsOptions, $arg: bool) -> natsStatus {
+            with_opts(stringify!($name), opts, None, |o| {
+                o.$field = $arg;
+                natsStatus::NATS_OK
+            })
+        }
+    };
+}
+
+bool_setter!(
+    /// Keeps the server list in the given order instead of shuffling it.
+    natsOptions_SetNoRandomize, noRandomize, no_randomize);
+bool_setter!(
+    /// Asks the server to acknowledge each protocol message with +OK.
+    natsOptions_SetVerbose, verbose, verbose);
+bool_setter!(
+    /// Asks the server for strict protocol checking.
+    natsOptions_SetPedantic, pedantic, pedantic);
+bool_setter!(
+    /// Stops the server from sending the connection its own publishes.
+    natsOptions_SetNoEcho, noEcho, no_echo);
+bool_setter!(
+    /// Enables or disables reconnecting after a lost connection (default on).
+    natsOptions_SetAllowReconnect, allow, allow_reconnect);
+bool_setter!(
+    /// Ignores servers the cluster announces; only the configured ones are used.
+    natsOptions_SetIgnoreDiscoveredServers, ignore, ignore_discovered_servers);
+bool_setter!(
+    /// Asks the server not to send no-responders replies to requests.
+    natsOptions_DisableNoResponders, disabled, disable_no_responders);
+
+/// Sets the connect timeout in milliseconds; 0 means no timeout.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetTimeout(opts: *mut natsOptions, timeout: i64) -> natsStatus {
+    let bad = (timeout < 0).then_some("timeout must not be negative");
+    with_opts("natsOptions_SetTimeout", opts, bad, |o| {
+        o.timeout = millis(timeout);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the connection name shown by the server; NULL clears it.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetName(opts: *mut natsOptions, name: *const c_char) -> natsStatus {
+    const F: &str = "natsOptions_SetName";
+    with_opts(F, opts, None, |o| match opt_str(F, "name", name) {
+        Ok(n) => {
+            o.name = n.map(str::to_string);
+            natsStatus::NATS_OK
+        }
+        Err(s) => s,
+    })
+}
+
+/// Sets the interval between keep-alive PINGs in milliseconds; 0 or less
+/// disables them.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetPingInterval(opts: *mut natsOptions, interval: i64) -> natsStatus {
+    with_opts("natsOptions_SetPingInterval", opts, None, |o| {
+        o.ping_interval = millis(interval);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets how many PINGs may go unanswered before the connection is stale.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxPingsOut(opts: *mut natsOptions, maxPingsOut: c_int) -> natsStatus {
+    with_opts("natsOptions_SetMaxPingsOut", opts, None, |o| {
+        o.max_pings_out = maxPingsOut;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the socket read buffer size in bytes; 0 selects the default.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetIOBufSize(opts: *mut natsOptions, ioBufSize: c_int) -> natsStatus {
+    let bad = (ioBufSize < 0).then_some("ioBufSize must not be negative");
+    with_opts("natsOptions_SetIOBufSize", opts, bad, |o| {
+        o.io_buf_size = if ioBufSize == 0 {
+            crate::core::options::DEFAULT_IO_BUF_SIZE
+        } else {
+            ioBufSize as usize
+        };
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the default pending message limit of new subscriptions.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(opts: *mut natsOptions, maxPending: c_int) -> natsStatus {
+    let bad = (maxPending <= 0).then_some("maxPending must be positive");
+    with_opts("natsOptions_SetMaxPendingMsgs", opts, bad, |o| {
+        o.max_pending_msgs = i64::from(maxPending);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the default pending byte limit of new subscriptions.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxPendingBytes(opts: *mut natsOptions, maxPending: i64) -> natsStatus {
+    let bad = (maxPending <= 0).then_some("maxPending must be positive");
+    with_opts("natsOptions_SetMaxPendingBytes", opts, bad, |o| {
+        o.max_pending_bytes = maxPending;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets how many reconnect rounds are tried before giving up; negative
+/// means forever.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMaxReconnect(opts: *mut natsOptions, maxReconnect: c_int) -> natsStatus {
+    with_opts("natsOptions_SetMaxReconnect", opts, None, |o| {
+        o.max_reconnect = maxReconnect;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the wait between reconnect rounds, in milliseconds.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectWait(opts: *mut natsOptions, reconnectWait: i64) -> natsStatus {
+    let bad = (reconnectWait < 0).then_some("reconnectWait must not be negative");
+    with_opts("natsOptions_SetReconnectWait", opts, bad, |o| {
+        o.reconnect_wait = millis(reconnectWait);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the maximum random extra wait between reconnect rounds, in
+/// milliseconds, for plain and TLS connections.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectJitter(
+    opts: *mut natsOptions,
+    jitter: i64,
+    jitterTLS: i64,
+) -> natsStatus {
+    let bad = (jitter < 0 || jitterTLS < 0).then_some("jitter values must not be negative");
+    with_opts("natsOptions_SetReconnectJitter", opts, bad, |o| {
+        o.reconnect_jitter = millis(jitter);
+        o.reconnect_jitter_tls = millis(jitterTLS);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets a callback that chooses the wait before each reconnect round.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetCustomReconnectDelay(
+    opts: *mut natsOptions,
+    cb: natsCustomReconnectDelayHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetCustomReconnectDelay", opts, None, |o| {
+        o.custom_reconnect_delay = cb.map(|cb| {
+            let closure = SendPtr(closure);
+            Arc::new(move |conn: &crate::core::Connection, attempts: i32| {
+                let closure = closure;
+                let ms = unsafe { cb(conn.as_ptr() as *mut natsConnection, attempts, closure.0) };
+                millis(ms)
+            }) as crate::core::options::ReconnectDelayCallback
+        });
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets how many bytes of publishes are kept while reconnecting; 0 selects
+/// the default of 8 MiB.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectBufSize(
+    opts: *mut natsOptions,
+    reconnectBufSize: c_int,
+) -> natsStatus {
+    let bad = (reconnectBufSize < 0).then_some("reconnectBufSize must not be negative");
+    with_opts("natsOptions_SetReconnectBufSize", opts, bad, |o| {
+        o.reconnect_buf_size = if reconnectBufSize == 0 {
+            crate::core::options::DEFAULT_RECONNECT_BUF_SIZE
+        } else {
+            reconnectBufSize as usize
+        };
+        natsStatus::NATS_OK
+    })
+}
+
+fn connection_callback(cb: natsConnectionHandler, closure: *mut c_void) -> Option<ConnectionCallback> {
+    let cb = cb?;
+    let closure = SendPtr(closure);
+    Some(Arc::new(move |conn: &crate::core::Connection| {
+        let closure = closure;
+        unsafe { cb(conn.as_ptr() as *mut natsConnection, closure.0) }
+    }))
+}
+
+macro_rules! callback_setter {
+    ($(#[$doc:meta])* $name:ident, $field:ident) => {
+        $(#[$doc])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            opts: *mut natsOptions,
+            cb: natsConnectionHandler,
+            closure: *mut c_void,
+        ) -> natsStatus {
+            with_opts(stringify!($name), opts, None, |o| {
+                o.$field = connection_callback(cb, closure);
+                natsStatus::NATS_OK
+            })
+        }
+    };
+}
+
+callback_setter!(
+    /// Sets the callback run once the connection is closed.
+    natsOptions_SetClosedCB, closed_cb);
+callback_setter!(
+    /// Sets the callback run when the connection loses its server.
+    natsOptions_SetDisconnectedCB, disconnected_cb);
+callback_setter!(
+    /// Sets the callback run when the connection has reconnected.
+    natsOptions_SetReconnectedCB, reconnected_cb);
+callback_setter!(
+    /// Sets the callback run when the server enters lame duck mode.
+    natsOptions_SetLameDuckModeCB, lame_duck_cb);
+
+/// Sets the callback for asynchronous errors, such as slow consumers and
+/// permission violations.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetErrorHandler(
+    opts: *mut natsOptions,
+    errHandler: natsErrHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetErrorHandler", opts, None, |o| {
+        o.error_cb = errHandler.map(|cb| {
+            let closure = SendPtr(closure);
+            Arc::new(
+                move |conn: &crate::core::Connection,
+                      sub: Option<&crate::core::Subscription>,
+                      err: &crate::core::Error| {
+                    let closure = closure;
+                    let sub_ptr = sub.map_or(std::ptr::null_mut(), |s| s.as_ptr() as *mut natsSubscription);
+                    unsafe {
+                        cb(
+                            conn.as_ptr() as *mut natsConnection,
+                            sub_ptr,
+                            natsStatus::from(err.status),
+                            closure.0,
+                        )
+                    }
+                },
+            ) as crate::core::options::ErrorCallback
+        });
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the prefix of inbox subjects used for requests; NULL restores
+/// `_INBOX.`. The prefix must be a valid subject without wildcards.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
+    opts: *mut natsOptions,
+    inboxPrefix: *const c_char,
+) -> natsStatus {
+    const F: &str = "natsOptions_SetCustomInboxPrefix";
+    with_opts(F, opts, None, |o| {
+        let prefix = match opt_str(F, "inboxPrefix", inboxPrefix) {
+            Ok(p) => p.unwrap_or(""),
+            Err(s) => return s,
+        };
+        if prefix.is_empty() {
+            o.inbox_prefix = crate::core::options::DEFAULT_INBOX_PREFIX.to_string();
+            return natsStatus::NATS_OK;
+        }
+        let bare = prefix.strip_suffix('.').unwrap_or(prefix);
+        let valid = crate::core::conn::check_subscribe_subject(bare).is_ok()
+            && !bare.split('.').any(|t| t == "*" || t == ">");
+        if !valid {
+            return set_text(
+                F,
+                Status::InvalidArg,
+                format!("{F}: invalid inbox prefix '{prefix}'"),
+            );
+        }
+        o.inbox_prefix = format!("{bare}.");
+        natsStatus::NATS_OK
+    })
+}
