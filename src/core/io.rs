@@ -16,15 +16,18 @@ use super::message::Message;
 use super::parser::{self, Op};
 use super::runtime;
 use super::status::{Error, Result, Status};
-use super::sub::Offer;
+use super::sub::{Offer, SubInner};
 use super::url::ServerUrl;
 
 /// Client version sent in CONNECT.
 const CLIENT_VERSION: &str = "3.13.0";
 
-/// Write buffer taken by the writer in one go; larger buffers are written
-/// in several syscalls anyway.
+/// Initial capacity of the writer's spare buffer.
 const WRITE_CHUNK_HINT: usize = 64 * 1024;
+
+/// Spare buffers above this capacity (grown by one huge publish) are
+/// released instead of kept for the next swap.
+const MAX_SPARE_CAPACITY: usize = 4 * 1024 * 1024;
 
 fn io_error(context: &str, e: std::io::Error) -> Error {
     Error::new(Status::IoError, format!("{context}: {e}"))
@@ -441,7 +444,7 @@ async fn write_loop(inner: &Arc<ConnInner>, mut writer: OwnedWriteHalf) -> Resul
         }
         let written = writer.write_all(&spare).await;
         spare.clear();
-        if spare.capacity() > 4 * 1024 * 1024 {
+        if spare.capacity() > MAX_SPARE_CAPACITY {
             spare = Vec::with_capacity(WRITE_CHUNK_HINT);
         }
         written.map_err(|e| io_error("write failed", e))?;
@@ -481,9 +484,12 @@ async fn read_loop(
     buf.reserve(size);
     let mut filled = buf.len();
     buf.resize(filled.max(size), 0);
+    let mut batch = Batch::default();
     loop {
         if filled > 0 {
-            let consumed = parser::parse(&buf[..filled], |op| handle_op(inner, op))?;
+            let parsed = parser::parse(&buf[..filled], |op| handle_op(inner, &mut batch, op));
+            batch.finish();
+            let consumed = parsed?;
             if consumed > 0 {
                 buf.copy_within(consumed..filled, 0);
                 filled -= consumed;
@@ -508,7 +514,36 @@ async fn read_loop(
     }
 }
 
-fn handle_op(inner: &Arc<ConnInner>, op: Op<'_>) -> Result<()> {
+/// State the reader keeps across the operations of one read: the last
+/// subscription looked up and the subscriptions to wake at the end.
+#[derive(Default)]
+struct Batch {
+    last: Option<Arc<SubInner>>,
+    wake: Vec<Arc<SubInner>>,
+}
+
+impl Batch {
+    fn lookup(&mut self, inner: &ConnInner, sid: u64) -> Option<Arc<SubInner>> {
+        if let Some(sub) = &self.last {
+            if sub.sid == sid {
+                return Some(sub.clone());
+            }
+        }
+        let sub = inner.subs.lock().get(&sid).cloned();
+        self.last.clone_from(&sub);
+        sub
+    }
+
+    fn finish(&mut self) {
+        for sub in self.wake.drain(..) {
+            sub.wake();
+        }
+        // Drop the cached subscription so an unsubscribed one is freed.
+        self.last = None;
+    }
+}
+
+fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -> Result<()> {
     match op {
         Op::Msg {
             subject,
@@ -526,10 +561,13 @@ fn handle_op(inner: &Arc<ConnInner>, op: Op<'_>) -> Result<()> {
                 inner.resp.deliver(msg);
                 return Ok(());
             }
-            let sub = inner.subs.lock().get(&sid).cloned();
-            if let Some(sub) = sub {
-                if let Offer::Dropped { first: true } = sub.offer(msg) {
-                    inner.post_error(Some(&sub), Error::from_status(Status::SlowConsumer));
+            if let Some(sub) = batch.lookup(inner, sid) {
+                match sub.offer(msg) {
+                    Offer::QueuedWake => batch.wake.push(sub),
+                    Offer::Dropped { first: true } => {
+                        inner.post_error(Some(&sub), Error::from_status(Status::SlowConsumer))
+                    }
+                    _ => {}
                 }
             }
         }

@@ -81,6 +81,9 @@ pub struct Subscription {
 /// What the socket reader did with a message offered to a subscription.
 pub(crate) enum Offer {
     Queued,
+    /// Queued, and a thread is blocked waiting: the caller must call
+    /// [`SubInner::wake`] once it has queued the rest of its batch.
+    QueuedWake,
     /// Dropped because a pending limit was reached; `first` is true for the
     /// first drop of a slow-consumer episode.
     Dropped { first: bool },
@@ -167,9 +170,15 @@ impl SubInner {
         }
         if st.waiting {
             st.waiting = false;
-            self.cond.notify_one();
+            return Offer::QueuedWake;
         }
         Offer::Queued
+    }
+
+    /// Wakes the thread waiting for messages. Called outside the lock after
+    /// a batch of offers, so a burst of messages costs one wake-up.
+    pub(crate) fn wake(&self) {
+        self.cond.notify_one();
     }
 
     /// Marks the subscription closed and wakes any waiter.

@@ -213,40 +213,62 @@ pub unsafe extern "C" fn natsOptions_SetTokenHandler(
     })
 }
 
-macro_rules! bool_setter {
-    ($(#[$doc:meta])* $name:ident, $arg:ident, $field:ident) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(opts: *mut natsOptions, $arg: bool) -> natsStatus {
-            with_opts(stringify!($name), opts, None, |o| {
-                o.$field = $arg;
-                natsStatus::NATS_OK
-            })
-        }
-    };
+/// Keeps the server list in the given order instead of shuffling it.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetNoRandomize(opts: *mut natsOptions, noRandomize: bool) -> natsStatus {
+    with_opts("natsOptions_SetNoRandomize", opts, None, |o| {
+        o.no_randomize = noRandomize;
+        natsStatus::NATS_OK
+    })
 }
-
-bool_setter!(
-    /// Keeps the server list in the given order instead of shuffling it.
-    natsOptions_SetNoRandomize, noRandomize, no_randomize);
-bool_setter!(
-    /// Asks the server to acknowledge each protocol message with +OK.
-    natsOptions_SetVerbose, verbose, verbose);
-bool_setter!(
-    /// Asks the server for strict protocol checking.
-    natsOptions_SetPedantic, pedantic, pedantic);
-bool_setter!(
-    /// Stops the server from sending the connection its own publishes.
-    natsOptions_SetNoEcho, noEcho, no_echo);
-bool_setter!(
-    /// Enables or disables reconnecting after a lost connection (default on).
-    natsOptions_SetAllowReconnect, allow, allow_reconnect);
-bool_setter!(
-    /// Ignores servers the cluster announces; only the configured ones are used.
-    natsOptions_SetIgnoreDiscoveredServers, ignore, ignore_discovered_servers);
-bool_setter!(
-    /// Asks the server not to send no-responders replies to requests.
-    natsOptions_DisableNoResponders, disabled, disable_no_responders);
+/// Asks the server to acknowledge each protocol message with +OK.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetVerbose(opts: *mut natsOptions, verbose: bool) -> natsStatus {
+    with_opts("natsOptions_SetVerbose", opts, None, |o| {
+        o.verbose = verbose;
+        natsStatus::NATS_OK
+    })
+}
+/// Asks the server for strict protocol checking.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetPedantic(opts: *mut natsOptions, pedantic: bool) -> natsStatus {
+    with_opts("natsOptions_SetPedantic", opts, None, |o| {
+        o.pedantic = pedantic;
+        natsStatus::NATS_OK
+    })
+}
+/// Stops the server from sending the connection its own publishes.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetNoEcho(opts: *mut natsOptions, noEcho: bool) -> natsStatus {
+    with_opts("natsOptions_SetNoEcho", opts, None, |o| {
+        o.no_echo = noEcho;
+        natsStatus::NATS_OK
+    })
+}
+/// Enables or disables reconnecting after a lost connection (default on).
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetAllowReconnect(opts: *mut natsOptions, allow: bool) -> natsStatus {
+    with_opts("natsOptions_SetAllowReconnect", opts, None, |o| {
+        o.allow_reconnect = allow;
+        natsStatus::NATS_OK
+    })
+}
+/// Ignores servers the cluster announces; only the configured ones are used.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetIgnoreDiscoveredServers(opts: *mut natsOptions, ignore: bool) -> natsStatus {
+    with_opts("natsOptions_SetIgnoreDiscoveredServers", opts, None, |o| {
+        o.ignore_discovered_servers = ignore;
+        natsStatus::NATS_OK
+    })
+}
+/// Asks the server not to send no-responders replies to requests.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_DisableNoResponders(opts: *mut natsOptions, disabled: bool) -> natsStatus {
+    with_opts("natsOptions_DisableNoResponders", opts, None, |o| {
+        o.disable_no_responders = disabled;
+        natsStatus::NATS_OK
+    })
+}
 
 /// Sets the connect timeout in milliseconds; 0 means no timeout.
 #[no_mangle]
@@ -407,35 +429,54 @@ fn connection_callback(cb: natsConnectionHandler, closure: *mut c_void) -> Optio
     }))
 }
 
-macro_rules! callback_setter {
-    ($(#[$doc:meta])* $name:ident, $field:ident) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(
-            opts: *mut natsOptions,
-            cb: natsConnectionHandler,
-            closure: *mut c_void,
-        ) -> natsStatus {
-            with_opts(stringify!($name), opts, None, |o| {
-                o.$field = connection_callback(cb, closure);
-                natsStatus::NATS_OK
-            })
-        }
-    };
+/// Sets the callback run once the connection is closed.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetClosedCB(
+    opts: *mut natsOptions,
+    cb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetClosedCB", opts, None, |o| {
+        o.closed_cb = connection_callback(cb, closure);
+        natsStatus::NATS_OK
+    })
 }
-
-callback_setter!(
-    /// Sets the callback run once the connection is closed.
-    natsOptions_SetClosedCB, closed_cb);
-callback_setter!(
-    /// Sets the callback run when the connection loses its server.
-    natsOptions_SetDisconnectedCB, disconnected_cb);
-callback_setter!(
-    /// Sets the callback run when the connection has reconnected.
-    natsOptions_SetReconnectedCB, reconnected_cb);
-callback_setter!(
-    /// Sets the callback run when the server enters lame duck mode.
-    natsOptions_SetLameDuckModeCB, lame_duck_cb);
+/// Sets the callback run when the connection loses its server.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetDisconnectedCB(
+    opts: *mut natsOptions,
+    cb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetDisconnectedCB", opts, None, |o| {
+        o.disconnected_cb = connection_callback(cb, closure);
+        natsStatus::NATS_OK
+    })
+}
+/// Sets the callback run when the connection has reconnected.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetReconnectedCB(
+    opts: *mut natsOptions,
+    cb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetReconnectedCB", opts, None, |o| {
+        o.reconnected_cb = connection_callback(cb, closure);
+        natsStatus::NATS_OK
+    })
+}
+/// Sets the callback run when the server enters lame duck mode.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetLameDuckModeCB(
+    opts: *mut natsOptions,
+    cb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetLameDuckModeCB", opts, None, |o| {
+        o.lame_duck_cb = connection_callback(cb, closure);
+        natsStatus::NATS_OK
+    })
+}
 
 /// Sets the callback for asynchronous errors, such as slow consumers and
 /// permission violations.
