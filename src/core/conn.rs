@@ -28,6 +28,38 @@ const MAX_OUTBOUND_WHILE_CONNECTED: usize = 1024 * 1024;
 /// Longest time `close` waits for buffered data to reach the socket.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
+thread_local! {
+    /// Connections published on by the current delivery callback; `None`
+    /// on threads that are not delivery threads.
+    static CALLBACK_PUBLISHES: std::cell::RefCell<Option<Vec<Arc<ConnInner>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Marks the current thread as a delivery thread, whose publishes are
+/// written out when its callback returns.
+pub(crate) fn mark_callback_thread() {
+    CALLBACK_PUBLISHES.with(|c| *c.borrow_mut() = Some(Vec::new()));
+}
+
+fn note_callback_publish(conn: &Arc<ConnInner>) {
+    CALLBACK_PUBLISHES.with(|c| {
+        if let Some(list) = c.borrow_mut().as_mut() {
+            if !list.iter().any(|known| Arc::ptr_eq(known, conn)) {
+                list.push(conn.clone());
+            }
+        }
+    });
+}
+
+/// Writes out what the current delivery callback published.
+pub(crate) fn flush_callback_publishes() {
+    let conns = CALLBACK_PUBLISHES.with(|c| c.borrow_mut().as_mut().map(std::mem::take));
+    for conn in conns.into_iter().flatten() {
+        let mut out = conn.out.lock();
+        conn.write_now(&mut out);
+    }
+}
+
 /// State of a connection, with cnats' numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnStatus {
@@ -89,8 +121,8 @@ pub(crate) struct Outbound {
     /// One entry per PING sent or buffered, oldest first; `None` for PINGs
     /// of the keep-alive timer.
     pub(crate) pongs: VecDeque<Option<Arc<PongWaiter>>>,
-    /// PINGs in `buf` that have not been handed to the socket yet.
-    pub(crate) pings_in_buf: usize,
+    /// Offsets in `buf` of the PINGs not yet handed to the socket.
+    pub(crate) ping_offsets: Vec<usize>,
     /// PONGs to discard: answers to PINGs whose waiters were failed when
     /// the previous socket was lost.
     pub(crate) stale_pongs: usize,
@@ -99,9 +131,38 @@ pub(crate) struct Outbound {
     pub(crate) signaled: bool,
     /// A socket is up and the handshake is done.
     pub(crate) connected: bool,
+    /// Write half of the current socket, for writes from application
+    /// threads; `None` while disconnected.
+    pub(crate) socket: Option<Arc<tokio::net::tcp::OwnedWriteHalf>>,
+    /// The writer task holds a chunk it has not finished writing, so
+    /// nothing else may write to the socket.
+    pub(crate) writing: bool,
     pub(crate) closed: bool,
     pub(crate) max_payload: i64,
     pub(crate) headers_supported: bool,
+}
+
+impl Outbound {
+    /// Appends a PING and registers who waits for its PONG.
+    pub(crate) fn push_ping(&mut self, waiter: Option<Arc<PongWaiter>>) {
+        self.ping_offsets.push(self.buf.len());
+        self.buf.extend_from_slice(b"PING\r\n");
+        self.pongs.push_back(waiter);
+    }
+
+    /// Drops the first `n` bytes of `buf` after they reached the socket.
+    fn consume(&mut self, n: usize) {
+        if n >= self.buf.len() {
+            self.buf.clear();
+            self.ping_offsets.clear();
+            return;
+        }
+        self.buf.drain(..n);
+        self.ping_offsets.retain(|&offset| offset >= n);
+        for offset in &mut self.ping_offsets {
+            *offset -= n;
+        }
+    }
 }
 
 pub(crate) struct State {
@@ -205,11 +266,13 @@ impl ConnInner {
             out: Mutex::new(Outbound {
                 buf: Vec::new(),
                 pongs: VecDeque::new(),
-                pings_in_buf: 0,
+                ping_offsets: Vec::new(),
                 stale_pongs: 0,
                 pings_out: 0,
                 signaled: false,
                 connected: false,
+                socket: None,
+                writing: false,
                 closed: false,
                 max_payload: 0,
                 headers_supported: false,
@@ -233,6 +296,26 @@ impl ConnInner {
         if !out.signaled {
             out.signaled = true;
             self.writer_wake.notify_one();
+        }
+    }
+
+    /// Writes the buffer to the socket from the calling thread when the
+    /// writer task is idle, so a request or flush does not wait for the
+    /// task to be scheduled. What the socket does not take is left to the
+    /// writer task.
+    pub(crate) fn write_now(&self, out: &mut Outbound) {
+        if !out.writing && !out.buf.is_empty() {
+            if let Some(socket) = out.socket.clone() {
+                match socket.try_write(&out.buf) {
+                    Ok(n) => out.consume(n),
+                    // Would block, or failed: the writer task retries and
+                    // reports a failure through the reader or its own write.
+                    Err(_) => {}
+                }
+            }
+        }
+        if !out.buf.is_empty() {
+            self.kick_writer(out);
         }
     }
 
@@ -260,11 +343,12 @@ impl ConnInner {
 
     /// Appends one PUB or HPUB to the outbound buffer.
     pub(crate) fn publish_raw(
-        &self,
+        self: &Arc<Self>,
         subject: &str,
         reply: Option<&str>,
         headers: Option<&[u8]>,
         data: &[u8],
+        write_now: bool,
     ) -> Result<()> {
         check_publish_subject(subject)?;
         if let Some(r) = reply {
@@ -315,8 +399,14 @@ impl ConnInner {
         }
         buf.extend_from_slice(data);
         buf.extend_from_slice(b"\r\n");
-        self.kick_writer(&mut out);
-        drop(out);
+        if write_now || self.opts.send_asap {
+            self.write_now(&mut out);
+            drop(out);
+        } else {
+            self.kick_writer(&mut out);
+            drop(out);
+            note_callback_publish(self);
+        }
         self.counters.out_msgs.fetch_add(1, Ordering::Relaxed);
         self.counters.out_bytes.fetch_add(total as u64, Ordering::Relaxed);
         Ok(())
@@ -417,10 +507,8 @@ impl ConnInner {
             if out.closed {
                 return Err(Error::from_status(Status::ConnectionClosed));
             }
-            out.buf.extend_from_slice(b"PING\r\n");
-            out.pings_in_buf += 1;
-            out.pongs.push_back(Some(waiter.clone()));
-            self.kick_writer(&mut out);
+            out.push_ping(Some(waiter.clone()));
+            self.write_now(&mut out);
         }
         let deadline = Instant::now() + timeout;
         let mut done = waiter.done.lock();
@@ -438,7 +526,7 @@ impl ConnInner {
         for waiter in out.pongs.drain(..).flatten() {
             waiter.complete(Err(Error::from_status(status)));
         }
-        out.stale_pongs = out.pings_in_buf;
+        out.stale_pongs = out.ping_offsets.len();
         out.pings_out = 0;
     }
 
@@ -567,19 +655,33 @@ impl Connection {
     /// Publishes `data` on `subject`.
     #[inline]
     pub fn publish(&self, subject: &str, data: &[u8]) -> Result<()> {
-        self.inner.publish_raw(subject, None, None, data)
+        self.inner.publish_raw(subject, None, None, data, false)
     }
 
     /// Publishes `data` on `subject` with a reply subject.
     pub fn publish_request(&self, subject: &str, reply: &str, data: &[u8]) -> Result<()> {
-        self.inner.publish_raw(subject, Some(reply), None, data)
+        self.inner.publish_raw(subject, Some(reply), None, data, false)
     }
 
     /// Publishes a message, with its headers if it has any.
     pub fn publish_msg(&self, msg: &Message) -> Result<()> {
         let headers = msg.wire_headers();
         self.inner
-            .publish_raw(msg.subject(), msg.reply(), headers.as_deref(), msg.data())
+            .publish_raw(msg.subject(), msg.reply(), headers.as_deref(), msg.data(), false)
+    }
+
+    /// Publishes and writes to the socket before returning when the writer
+    /// is idle, for lower latency than [`Connection::publish`]. Order with
+    /// earlier publishes is kept.
+    pub fn send(&self, subject: &str, reply: Option<&str>, data: &[u8]) -> Result<()> {
+        self.inner.publish_raw(subject, reply, None, data, true)
+    }
+
+    /// Like [`Connection::send`] for a message with its headers.
+    pub fn send_msg(&self, msg: &Message) -> Result<()> {
+        let headers = msg.wire_headers();
+        self.inner
+            .publish_raw(msg.subject(), msg.reply(), headers.as_deref(), msg.data(), true)
     }
 
     /// Creates an asynchronous subscription whose handler runs on its own thread.

@@ -395,18 +395,39 @@ async fn serve(inner: &Arc<ConnInner>, est: Established) -> Ended {
         stream, leftover, ..
     } = est;
     let (reader, writer) = stream.into_split();
+    let writer = Arc::new(writer);
+    inner.out.lock().socket = Some(writer.clone());
     let result = tokio::select! {
         r = read_loop(inner, reader, leftover) => r,
         r = write_loop(inner, writer) => r,
         r = ping_loop(inner) => r,
     };
+    {
+        let mut out = inner.out.lock();
+        out.socket = None;
+        out.writing = false;
+    }
     match result {
         Ok(()) => Ended::Closed,
         Err(e) => Ended::Failed(e),
     }
 }
 
-async fn write_loop(inner: &Arc<ConnInner>, mut writer: OwnedWriteHalf) -> Result<()> {
+/// Writes all of `data`, waiting for the socket to accept more as needed.
+async fn write_all_shared(writer: &OwnedWriteHalf, mut data: &[u8]) -> std::io::Result<()> {
+    while !data.is_empty() {
+        writer.writable().await?;
+        match writer.try_write(data) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+async fn write_loop(inner: &Arc<ConnInner>, writer: Arc<OwnedWriteHalf>) -> Result<()> {
     enum Next {
         Write,
         Wait,
@@ -418,8 +439,9 @@ async fn write_loop(inner: &Arc<ConnInner>, mut writer: OwnedWriteHalf) -> Resul
             let mut out = inner.out.lock();
             if !out.buf.is_empty() {
                 std::mem::swap(&mut out.buf, &mut spare);
-                out.pings_in_buf = 0;
+                out.ping_offsets.clear();
                 out.signaled = true;
+                out.writing = true;
                 inner.out_cond.notify_all();
                 Next::Write
             } else {
@@ -433,7 +455,7 @@ async fn write_loop(inner: &Arc<ConnInner>, mut writer: OwnedWriteHalf) -> Resul
         };
         match next {
             Next::Finish => {
-                let _ = writer.shutdown().await;
+                // Dropping the last write half shuts the socket down.
                 return Ok(());
             }
             Next::Wait => {
@@ -442,7 +464,8 @@ async fn write_loop(inner: &Arc<ConnInner>, mut writer: OwnedWriteHalf) -> Resul
             }
             Next::Write => {}
         }
-        let written = writer.write_all(&spare).await;
+        let written = write_all_shared(&writer, &spare).await;
+        inner.out.lock().writing = false;
         spare.clear();
         if spare.capacity() > MAX_SPARE_CAPACITY {
             spare = Vec::with_capacity(WRITE_CHUNK_HINT);
@@ -467,9 +490,7 @@ async fn ping_loop(inner: &Arc<ConnInner>) -> Result<()> {
         if out.pings_out > inner.opts.max_pings_out {
             return Err(Error::from_status(Status::StaleConnection));
         }
-        out.buf.extend_from_slice(b"PING\r\n");
-        out.pings_in_buf += 1;
-        out.pongs.push_back(None);
+        out.push_ping(None);
         inner.kick_writer(&mut out);
     }
 }

@@ -128,7 +128,7 @@ pub(crate) fn request(
     let mut reply_subject = String::with_capacity(prefix.len() + 20);
     reply_subject.push_str(&prefix);
     reply_subject.push_str(itoa_buf.format(token));
-    if let Err(e) = conn.publish_raw(subject, Some(&reply_subject), headers, data) {
+    if let Err(e) = conn.publish_raw(subject, Some(&reply_subject), headers, data, true) {
         mux.state.lock().waiting.remove(&token);
         return Err(e);
     }

@@ -220,6 +220,7 @@ impl Subscription {
     }
 
     fn deliver_loop(&self) {
+        super::conn::mark_callback_thread();
         let inner = &self.inner;
         let handler = inner.handler.clone().expect("asynchronous subscription has a handler");
         loop {
@@ -264,10 +265,17 @@ impl Subscription {
                 inner.conn.remove_sub(inner.sid);
             }
             handler(self, Some(msg));
+            // With nothing else queued, write what the callback published
+            // now rather than waiting for the writer task: this is what
+            // keeps a replier's round trip short.
+            if inner.state.lock().queue.is_empty() {
+                super::conn::flush_callback_publishes();
+            }
             if reached_max {
                 break;
             }
         }
+        super::conn::flush_callback_publishes();
         let on_complete = inner.state.lock().on_complete.take();
         if let Some(cb) = on_complete {
             cb();
