@@ -145,6 +145,12 @@ typedef int64_t (*natsCustomReconnectDelayHandler)(struct natsConnection *nc,
                                                    void *closure);
 
 /**
+ * Callback for connection events: closed, disconnected, reconnected,
+ * discovered servers, lame duck mode, connected.
+ */
+typedef void (*natsConnectionHandler)(struct natsConnection *nc, void *closure);
+
+/**
  * Callback for asynchronous errors such as a slow consumer. `subscription`
  * is NULL when the error is not tied to one.
  */
@@ -417,6 +423,31 @@ natsStatus natsConnection_QueueSubscribeSync(struct natsSubscription **sub,
                                              const char *queueGroup);
 
 /**
+ * Publishes `data` on `subj` and, when the writer is idle, writes it to
+ * the socket before returning. Order with earlier publishes is kept.
+ */
+natsStatus natsConnection_Send(struct natsConnection *nc,
+                               const char *subj,
+                               const void *data,
+                               int dataLen);
+
+/**
+ * Like `natsConnection_PublishMsg`, writing to the socket before
+ * returning when the writer is idle.
+ */
+natsStatus natsConnection_SendMsg(struct natsConnection *nc, struct natsMsg *msg);
+
+/**
+ * Like `natsConnection_PublishRequest`, writing to the socket before
+ * returning when the writer is idle.
+ */
+natsStatus natsConnection_SendRequest(struct natsConnection *nc,
+                                      const char *subj,
+                                      const char *reply,
+                                      const void *data,
+                                      int dataLen);
+
+/**
  * Creates an empty header set, released with `natsHeader_Destroy`.
  */
 natsStatus natsHeader_New(struct natsHeader **new_header);
@@ -591,6 +622,94 @@ natsStatus natsStatistics_GetCounts(const struct natsStatistics *stats,
 void natsStatistics_Destroy(struct natsStatistics *stats);
 
 /**
+ * Drops the current socket and reconnects using the server pool, as if
+ * the server had gone away. Returns immediately.
+ */
+natsStatus natsConnection_Reconnect(struct natsConnection *nc);
+
+/**
+ * Returns true while the connection drains.
+ */
+bool natsConnection_IsDraining(struct natsConnection *nc);
+
+/**
+ * Drains the connection in the background with a 30 second timeout:
+ * every subscription stops receiving and delivers what it has, then
+ * publishing stops, pending data is flushed and the connection closes.
+ */
+natsStatus natsConnection_Drain(struct natsConnection *nc);
+
+/**
+ * Like `natsConnection_Drain` with a timeout in milliseconds (0 or less
+ * for the default); past it the connection is closed anyway and the error
+ * handler receives `NATS_TIMEOUT`.
+ */
+natsStatus natsConnection_DrainTimeout(struct natsConnection *nc, int64_t timeout);
+
+/**
+ * Returns the URLs of every server in the pool (configured and
+ * discovered, without credentials) as a `malloc` array of `malloc`
+ * strings; the caller frees each string and the array.
+ */
+natsStatus natsConnection_GetServers(struct natsConnection *nc, char ***servers, int *count);
+
+/**
+ * Like `natsConnection_GetServers` for the servers learned from the cluster.
+ */
+natsStatus natsConnection_GetDiscoveredServers(struct natsConnection *nc,
+                                               char ***servers,
+                                               int *count);
+
+/**
+ * Measures the round trip to the server with a PING and stores it in
+ * `*rtt`, in nanoseconds.
+ */
+natsStatus natsConnection_GetRTT(struct natsConnection *nc, int64_t *rtt);
+
+/**
+ * Stores the client IP the server reported in `*ip`, a `malloc` string
+ * the caller frees.
+ */
+natsStatus natsConnection_GetClientIP(struct natsConnection *nc, char **ip);
+
+/**
+ * Stores the local IP (a `malloc` string the caller frees) and port of
+ * the connection's socket.
+ */
+natsStatus natsConnection_GetLocalIPAndPort(struct natsConnection *nc, char **ip, int *port);
+
+/**
+ * Copies the text of the connection's last error into `buf` of `n`
+ * bytes (truncated to fit) and returns that error's status.
+ */
+natsStatus natsConnection_ReadLastError(struct natsConnection *nc, char *buf, size_t n);
+
+/**
+ * Drains the subscription in the background: the server stops sending,
+ * and the messages already received are delivered before it closes.
+ */
+natsStatus natsSubscription_Drain(struct natsSubscription *sub);
+
+/**
+ * Like `natsSubscription_Drain`; past `timeout` milliseconds (when
+ * positive) the subscription is closed even if messages remain.
+ */
+natsStatus natsSubscription_DrainTimeout(struct natsSubscription *sub, int64_t timeout);
+
+/**
+ * Waits up to `timeout` milliseconds (0 or less: no limit) for the drain
+ * to finish. `NATS_ILLEGAL_STATE` if no drain was started.
+ */
+natsStatus natsSubscription_WaitForDrainCompletion(struct natsSubscription *sub, int64_t timeout);
+
+/**
+ * Returns how the finished drain went: `NATS_OK`, `NATS_TIMEOUT`,
+ * `NATS_INVALID_SUBSCRIPTION` or `NATS_CONNECTION_CLOSED`, and
+ * `NATS_ILLEGAL_STATE` when no drain has finished.
+ */
+natsStatus natsSubscription_DrainCompletionStatus(struct natsSubscription *sub);
+
+/**
  * Creates a message to publish with `natsConnection_PublishMsg`. `reply`
  * may be NULL; `data` may be NULL when `dataLen` is 0.
  */
@@ -717,6 +836,41 @@ natsStatus natsOptions_SetTokenHandler(struct natsOptions *opts,
                                        void *closure);
 
 /**
+ * Keeps the server list in the given order instead of shuffling it.
+ */
+natsStatus natsOptions_SetNoRandomize(struct natsOptions *opts, bool noRandomize);
+
+/**
+ * Asks the server to acknowledge each protocol message with +OK.
+ */
+natsStatus natsOptions_SetVerbose(struct natsOptions *opts, bool verbose);
+
+/**
+ * Asks the server for strict protocol checking.
+ */
+natsStatus natsOptions_SetPedantic(struct natsOptions *opts, bool pedantic);
+
+/**
+ * Stops the server from sending the connection its own publishes.
+ */
+natsStatus natsOptions_SetNoEcho(struct natsOptions *opts, bool noEcho);
+
+/**
+ * Enables or disables reconnecting after a lost connection (default on).
+ */
+natsStatus natsOptions_SetAllowReconnect(struct natsOptions *opts, bool allow);
+
+/**
+ * Ignores servers the cluster announces; only the configured ones are used.
+ */
+natsStatus natsOptions_SetIgnoreDiscoveredServers(struct natsOptions *opts, bool ignore);
+
+/**
+ * Asks the server not to send no-responders replies to requests.
+ */
+natsStatus natsOptions_DisableNoResponders(struct natsOptions *opts, bool disabled);
+
+/**
  * Sets the connect timeout in milliseconds; 0 means no timeout.
  */
 natsStatus natsOptions_SetTimeout(struct natsOptions *opts, int64_t timeout);
@@ -785,6 +939,34 @@ natsStatus natsOptions_SetCustomReconnectDelay(struct natsOptions *opts,
 natsStatus natsOptions_SetReconnectBufSize(struct natsOptions *opts, int reconnectBufSize);
 
 /**
+ * Sets the callback run once the connection is closed.
+ */
+natsStatus natsOptions_SetClosedCB(struct natsOptions *opts,
+                                   natsConnectionHandler cb,
+                                   void *closure);
+
+/**
+ * Sets the callback run when the connection loses its server.
+ */
+natsStatus natsOptions_SetDisconnectedCB(struct natsOptions *opts,
+                                         natsConnectionHandler cb,
+                                         void *closure);
+
+/**
+ * Sets the callback run when the connection has reconnected.
+ */
+natsStatus natsOptions_SetReconnectedCB(struct natsOptions *opts,
+                                        natsConnectionHandler cb,
+                                        void *closure);
+
+/**
+ * Sets the callback run when the server enters lame duck mode.
+ */
+natsStatus natsOptions_SetLameDuckModeCB(struct natsOptions *opts,
+                                         natsConnectionHandler cb,
+                                         void *closure);
+
+/**
  * Sets the callback for asynchronous errors, such as slow consumers and
  * permission violations.
  */
@@ -797,6 +979,60 @@ natsStatus natsOptions_SetErrorHandler(struct natsOptions *opts,
  * `_INBOX.`. The prefix must be a valid subject without wildcards.
  */
 natsStatus natsOptions_SetCustomInboxPrefix(struct natsOptions *opts, const char *inboxPrefix);
+
+/**
+ * Keeps the connection object and retries in the background when the
+ * first connect fails: `natsConnection_Connect` then returns
+ * `NATS_NOT_YET_CONNECTED` and `connectedCb` runs once connected.
+ */
+natsStatus natsOptions_SetRetryOnFailedConnect(struct natsOptions *opts,
+                                               bool retry,
+                                               natsConnectionHandler connectedCb,
+                                               void *closure);
+
+/**
+ * Makes pending requests fail with `NATS_CONNECTION_DISCONNECTED` as soon
+ * as the connection is lost, instead of waiting for their timeout.
+ */
+natsStatus natsOptions_SetFailRequestsOnDisconnect(struct natsOptions *opts, bool failRequests);
+
+/**
+ * Sets how long, in milliseconds, a socket write may block before the
+ * connection is treated as stale and reconnects; 0 disables the limit.
+ */
+natsStatus natsOptions_SetWriteDeadline(struct natsOptions *opts, int64_t deadline);
+
+/**
+ * Writes every publish to the socket before the publish call returns
+ * (when the writer is idle), trading throughput for latency.
+ */
+natsStatus natsOptions_SetSendAsap(struct natsOptions *opts, bool sendAsap);
+
+/**
+ * Sets the callback run when the cluster announces servers the pool did
+ * not know.
+ */
+natsStatus natsOptions_SetDiscoveredServersCB(struct natsOptions *opts,
+                                              natsConnectionHandler discoveredServersCb,
+                                              void *closure);
+
+/**
+ * Keeps retrying a server that rejected the same credentials twice in a
+ * row, instead of closing the connection.
+ */
+natsStatus natsOptions_SetIgnoreAuthErrorAbort(struct natsOptions *opts, bool ignore);
+
+/**
+ * Uses a new inbox subscription for every request instead of one shared
+ * wildcard subscription.
+ */
+natsStatus natsOptions_UseOldRequestStyle(struct natsOptions *opts, bool useOldStyle);
+
+/**
+ * Sets which address families a host name resolves to and in which
+ * order: 0 (any, as resolved), 4, 6, 46 (IPv4 first) or 64 (IPv6 first).
+ */
+natsStatus natsOptions_IPResolutionOrder(struct natsOptions *opts, int order);
 
 /**
  * Waits up to `timeout` milliseconds for the next message of a

@@ -138,6 +138,8 @@ pub(crate) struct Outbound {
     /// nothing else may write to the socket.
     pub(crate) writing: bool,
     pub(crate) closed: bool,
+    /// A connection drain has reached its publishers: publishing fails.
+    pub(crate) draining_pubs: bool,
     pub(crate) max_payload: i64,
     pub(crate) headers_supported: bool,
 }
@@ -169,7 +171,9 @@ pub(crate) struct State {
     pub(crate) status: ConnStatus,
     pub(crate) info: ServerInfo,
     pub(crate) url: Option<ServerUrl>,
-    pub(crate) servers: Vec<ServerUrl>,
+    pub(crate) pool: super::pool::ServerPool,
+    /// Local address of the current socket.
+    pub(crate) local_addr: Option<std::net::SocketAddr>,
     pub(crate) last_error: Option<(Status, CString)>,
     /// The I/O task has finished.
     pub(crate) io_done: bool,
@@ -183,6 +187,8 @@ pub(crate) struct ConnInner {
     pub(crate) out_cond: Condvar,
     pub(crate) writer_wake: tokio::sync::Notify,
     pub(crate) close_wake: tokio::sync::Notify,
+    /// Asks the I/O task to drop the socket and reconnect.
+    pub(crate) force_reconnect: tokio::sync::Notify,
     pub(crate) subs: Mutex<HashMap<u64, Arc<SubInner>>>,
     next_sid: AtomicU64,
     pub(crate) resp: RespMux,
@@ -258,7 +264,8 @@ impl ConnInner {
                 status: ConnStatus::Connecting,
                 info: ServerInfo::default(),
                 url: None,
-                servers,
+                pool: super::pool::ServerPool::new(servers),
+                local_addr: None,
                 last_error: None,
                 io_done: false,
             }),
@@ -274,12 +281,14 @@ impl ConnInner {
                 socket: None,
                 writing: false,
                 closed: false,
+                draining_pubs: false,
                 max_payload: 0,
                 headers_supported: false,
             }),
             out_cond: Condvar::new(),
             writer_wake: tokio::sync::Notify::new(),
             close_wake: tokio::sync::Notify::new(),
+            force_reconnect: tokio::sync::Notify::new(),
             subs: Mutex::new(HashMap::new()),
             next_sid: AtomicU64::new(1),
             resp: RespMux::new(&opts.inbox_prefix),
@@ -362,6 +371,9 @@ impl ConnInner {
         let mut out = self.out.lock();
         if out.closed {
             return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        if out.draining_pubs {
+            return Err(Error::new(Status::Draining, "the connection is draining its publishers"));
         }
         if out.max_payload > 0 && total as i64 > out.max_payload {
             return Err(Error::new(
@@ -469,6 +481,12 @@ impl ConnInner {
         }
         if self.out.lock().closed {
             return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        if matches!(
+            self.state.lock().status,
+            ConnStatus::DrainingSubs | ConnStatus::DrainingPubs
+        ) {
+            return Err(Error::new(Status::Draining, "the connection is draining"));
         }
         let sid = self.next_sid.fetch_add(1, Ordering::Relaxed);
         let is_async = handler.is_some();
@@ -639,7 +657,7 @@ impl Connection {
             shuffle(&mut servers);
         }
         let inner = ConnInner::new(opts.clone(), servers);
-        super::io::connect(&inner)?;
+        super::connect::connect(&inner)?;
         Ok(Connection { inner })
     }
 
@@ -736,6 +754,75 @@ impl Connection {
     pub fn request_msg(&self, msg: &Message, timeout: Duration) -> Result<Message> {
         let headers = msg.wire_headers();
         super::request::request(&self.inner, msg.subject(), headers.as_deref(), msg.data(), timeout)
+    }
+
+    /// Drops the current socket and reconnects, as if the server had
+    /// gone away. Fails when the connection is closed or may not reconnect.
+    pub fn reconnect(&self) -> Result<()> {
+        if self.is_closed() {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        if !self.inner.opts.allow_reconnect {
+            return Err(Error::new(
+                Status::IllegalState,
+                "reconnect is not allowed by the connection's options",
+            ));
+        }
+        self.inner.force_reconnect.notify_one();
+        Ok(())
+    }
+
+    /// URLs of every server in the pool, without credentials.
+    pub fn servers(&self) -> Result<Vec<String>> {
+        if self.is_closed() {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        Ok(self.inner.state.lock().pool.urls(false))
+    }
+
+    /// URLs of the servers learned from the cluster.
+    pub fn discovered_servers(&self) -> Result<Vec<String>> {
+        if self.is_closed() {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        Ok(self.inner.state.lock().pool.urls(true))
+    }
+
+    /// Round-trip time to the server, measured with a PING.
+    pub fn rtt(&self) -> Result<Duration> {
+        let start = Instant::now();
+        self.inner.flush(super::options::DEFAULT_TIMEOUT * 5)?;
+        Ok(start.elapsed())
+    }
+
+    /// The client's IP address as the server sees it.
+    pub fn client_ip(&self) -> Result<String> {
+        if self.is_closed() {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        let st = self.inner.state.lock();
+        if st.info.client_ip.is_empty() {
+            return Err(Error::new(Status::NotFound, "the server did not report the client IP"));
+        }
+        Ok(st.info.client_ip.clone())
+    }
+
+    /// Local address and port of the socket.
+    pub fn local_addr(&self) -> Result<std::net::SocketAddr> {
+        if self.is_closed() {
+            return Err(Error::from_status(Status::ConnectionClosed));
+        }
+        let st = self.inner.state.lock();
+        if st.status != ConnStatus::Connected {
+            return Err(Error::from_status(Status::ConnectionDisconnected));
+        }
+        st.local_addr
+            .ok_or_else(|| Error::new(Status::NotFound, "local address unknown"))
+    }
+
+    /// Whether the server supports headers.
+    pub fn headers_supported(&self) -> bool {
+        self.inner.out.lock().headers_supported
     }
 
     /// Closes the connection. Calling it again does nothing.
@@ -848,7 +935,7 @@ impl Connection {
 
 /// Shuffles the server pool with a clock-seeded xorshift: the order only
 /// needs to spread clients over servers, not to be unpredictable.
-fn shuffle(servers: &mut [ServerUrl]) {
+pub(crate) fn shuffle<T>(servers: &mut [T]) {
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)

@@ -2,6 +2,8 @@
 //! module knows about C types.
 
 pub mod conn;
+pub(crate) mod connect;
+pub mod drain;
 pub mod events;
 pub mod header;
 pub mod info;
@@ -9,6 +11,7 @@ pub(crate) mod io;
 pub mod message;
 pub mod options;
 pub mod parser;
+pub(crate) mod pool;
 pub(crate) mod request;
 pub mod runtime;
 pub mod status;

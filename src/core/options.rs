@@ -91,6 +91,8 @@ pub struct Options {
     /// Zero disables the write deadline.
     pub write_deadline: Duration,
     pub ignore_auth_error_abort: bool,
+    /// Address families to connect to: 0 any, 4, 6, 46 or 64 (in that order).
+    pub ip_resolution_order: i32,
 }
 
 impl Default for Options {
@@ -137,6 +139,7 @@ impl Default for Options {
             inbox_prefix: DEFAULT_INBOX_PREFIX.to_string(),
             write_deadline: Duration::ZERO,
             ignore_auth_error_abort: false,
+            ip_resolution_order: 0,
         }
     }
 }

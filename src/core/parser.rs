@@ -173,7 +173,15 @@ mod tests {
         let (ops, n) = collect(input);
         assert_eq!(n, input.len());
         assert_eq!(ops.len(), 6);
-        assert!(ops[5].contains("Authorization Violation"));
+        let mut error = None;
+        parse(b"-ERR 'Authorization Violation'\r\n", |op| {
+            if let Op::Err(text) = op {
+                error = Some(text.to_vec());
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(error.as_deref(), Some(&b"Authorization Violation"[..]));
     }
 
     #[test]

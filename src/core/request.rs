@@ -71,10 +71,15 @@ impl RespMux {
 
     /// Fails every waiting request; called when the connection closes.
     pub(crate) fn close(&self) {
-        let mut st = self.state.lock();
-        st.closed = true;
-        for (_, slot) in st.waiting.drain() {
-            *slot.reply.lock() = Some(Err(Error::from_status(Status::ConnectionClosed)));
+        self.state.lock().closed = true;
+        self.fail_all(Status::ConnectionClosed);
+    }
+
+    /// Fails every waiting request with `status`.
+    pub(crate) fn fail_all(&self, status: Status) {
+        let slots: Vec<Arc<ReplySlot>> = self.state.lock().waiting.drain().map(|(_, s)| s).collect();
+        for slot in slots {
+            *slot.reply.lock() = Some(Err(Error::from_status(status)));
             slot.cond.notify_one();
         }
     }
@@ -116,6 +121,9 @@ pub(crate) fn request(
     timeout: Duration,
 ) -> Result<Message> {
     super::conn::check_publish_subject(subject)?;
+    if conn.opts.use_old_request_style {
+        return old_style_request(conn, subject, headers, data, timeout);
+    }
     let prefix = ensure_subscribed(conn)?;
     let mux = &conn.resp;
     let token = mux.next_token.fetch_add(1, Ordering::Relaxed);
@@ -162,5 +170,31 @@ pub(crate) fn request(
             }
             return Err(Error::new(Status::Timeout, "timed out waiting for the reply"));
         }
+    }
+}
+
+/// Sends a request through an inbox subscription of its own, removed
+/// after the reply or the timeout.
+fn old_style_request(
+    conn: &Arc<ConnInner>,
+    subject: &str,
+    headers: Option<&[u8]>,
+    data: &[u8],
+    timeout: Duration,
+) -> Result<Message> {
+    let inbox = super::new_inbox(&conn.opts.inbox_prefix);
+    let sub = conn.subscribe(&inbox, None, None, None)?;
+    let result = sub
+        .auto_unsubscribe(1)
+        .and_then(|()| conn.publish_raw(subject, Some(&inbox), headers, data, true))
+        .and_then(|()| sub.next_msg(timeout));
+    if sub.is_valid() {
+        let _ = sub.unsubscribe();
+    }
+    match result {
+        Ok(msg) if msg.is_no_responders() => Err(Error::from_status(Status::NoResponders)),
+        Ok(msg) => Ok(msg),
+        Err(e) if e.status == Status::Timeout => Err(Error::new(Status::Timeout, "timed out waiting for the reply")),
+        Err(e) => Err(e),
     }
 }

@@ -36,6 +36,17 @@ pub(crate) enum Closed {
     Unsubscribed,
     MaxDelivered,
     ConnectionClosed,
+    /// Closed at the end of a drain.
+    Drained,
+}
+
+/// Progress of a subscription drain.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DrainState {
+    /// The UNSUB was flushed (or the flush failed): no more messages come.
+    pub(crate) flushed: bool,
+    /// Outcome once the drain has finished.
+    pub(crate) done: Option<Status>,
 }
 
 pub(crate) struct SubState {
@@ -56,6 +67,9 @@ pub(crate) struct SubState {
     slow_consumer: bool,
     /// A thread is blocked waiting for a message.
     waiting: bool,
+    /// The delivery thread is running the callback.
+    pub(crate) in_callback: bool,
+    pub(crate) drain: Option<DrainState>,
     pub(crate) on_complete: Option<CompleteCallback>,
 }
 
@@ -66,6 +80,9 @@ pub(crate) struct SubInner {
     pub(crate) queue_group: Option<String>,
     pub(crate) conn: Arc<ConnInner>,
     handler: Option<MessageHandler>,
+    /// Signalled when a draining subscription's queue or callback state
+    /// changes, and when its drain finishes.
+    pub(crate) drain_cond: Condvar,
     /// Idle time after which the handler is called without a message.
     idle_timeout: Option<Duration>,
     pub(crate) state: Mutex<SubState>,
@@ -92,6 +109,10 @@ pub(crate) enum Offer {
 }
 
 impl SubState {
+    pub(crate) fn queue_is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
     /// Messages accepted from the socket so far.
     pub(crate) fn received(&self) -> u64 {
         self.received
@@ -118,6 +139,7 @@ impl SubInner {
             queue_group: queue_group.map(str::to_string),
             conn,
             handler,
+            drain_cond: Condvar::new(),
             idle_timeout,
             state: Mutex::new(SubState {
                 queue: VecDeque::new(),
@@ -133,6 +155,8 @@ impl SubInner {
                 closed: Closed::Open,
                 slow_consumer: false,
                 waiting: false,
+                in_callback: false,
+                drain: None,
                 on_complete: None,
             }),
             cond: Condvar::new(),
@@ -142,7 +166,7 @@ impl SubInner {
     /// Queues a message from the socket reader, applying the limits.
     pub(crate) fn offer(&self, msg: Message) -> Offer {
         let mut st = self.state.lock();
-        if st.closed != Closed::Open {
+        if st.closed != Closed::Open || st.drain.is_some_and(|d| d.flushed) {
             return Offer::Ignored;
         }
         st.received += 1;
@@ -188,7 +212,22 @@ impl SubInner {
             st.closed = why;
         }
         st.waiting = false;
+        if let Some(drain) = st.drain.as_mut() {
+            if drain.done.is_none() {
+                drain.done = Some(match why {
+                    Closed::ConnectionClosed => Status::ConnectionClosed,
+                    Closed::Drained => Status::Ok,
+                    _ => Status::InvalidSubscription,
+                });
+            }
+        }
         self.cond.notify_all();
+        self.drain_cond.notify_all();
+    }
+
+    /// Whether the subscription delivers through a callback.
+    pub(crate) fn is_async(&self) -> bool {
+        self.handler.is_some()
     }
 
     fn take(&self, st: &mut SubState) -> Option<Message> {
@@ -259,16 +298,25 @@ impl Subscription {
                 if reached_max {
                     st.closed = Closed::MaxDelivered;
                 }
+                st.in_callback = true;
                 (msg, reached_max)
             };
             if reached_max {
                 inner.conn.remove_sub(inner.sid);
             }
             handler(self, Some(msg));
+            let queue_empty = {
+                let mut st = inner.state.lock();
+                st.in_callback = false;
+                if st.drain.is_some() {
+                    inner.drain_cond.notify_all();
+                }
+                st.queue.is_empty()
+            };
             // With nothing else queued, write what the callback published
             // now rather than waiting for the writer task: this is what
             // keeps a replier's round trip short.
-            if inner.state.lock().queue.is_empty() {
+            if queue_empty {
                 super::conn::flush_callback_publishes();
             }
             if reached_max {
@@ -298,13 +346,18 @@ impl Subscription {
                 Closed::Open => {}
                 Closed::ConnectionClosed => return Err(Error::from_status(Status::ConnectionClosed)),
                 Closed::MaxDelivered => return Err(Error::from_status(Status::MaxDeliveredMsgs)),
-                Closed::Unsubscribed => return Err(Error::from_status(Status::InvalidSubscription)),
+                Closed::Unsubscribed | Closed::Drained => {
+                    return Err(Error::from_status(Status::InvalidSubscription))
+                }
             }
             if st.slow_consumer {
                 st.slow_consumer = false;
                 return Err(Error::from_status(Status::SlowConsumer));
             }
             if let Some(msg) = inner.take(&mut st) {
+                if st.drain.is_some() {
+                    inner.drain_cond.notify_all();
+                }
                 if st.max > 0 && st.delivered >= st.max {
                     st.closed = Closed::MaxDelivered;
                     drop(st);

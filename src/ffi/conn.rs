@@ -39,8 +39,17 @@ pub unsafe extern "C" fn natsConnection_Connect(
         };
         match Connection::connect(&opts) {
             Ok(conn) => {
+                let connected = conn.status() != crate::core::ConnStatus::Reconnecting;
                 store_conn(nc, conn);
-                natsStatus::NATS_OK
+                if connected {
+                    natsStatus::NATS_OK
+                } else {
+                    set_text(
+                        F,
+                        Status::NotYetConnected,
+                        "no server was reachable yet; the connection keeps retrying in the background",
+                    )
+                }
             }
             Err(e) => set_error(F, &e),
         }
@@ -684,3 +693,60 @@ pub unsafe extern "C" fn natsConnection_QueueSubscribeSync(
     )
 }
 
+
+/// Publishes `data` on `subj` and, when the writer is idle, writes it to
+/// the socket before returning. Order with earlier publishes is kept.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_Send(
+    nc: *mut natsConnection,
+    subj: *const c_char,
+    data: *const c_void,
+    dataLen: c_int,
+) -> natsStatus {
+    const F: &str = "natsConnection_Send";
+    with_conn(F, nc, |conn| {
+        let (subject, bytes) = match (subject_str(F, subj), payload(F, data, dataLen)) {
+            (Ok(s), Ok(b)) => (s, b),
+            (Err(s), _) | (_, Err(s)) => return s,
+        };
+        status_of(F, conn.send(subject, None, bytes))
+    })
+}
+
+/// Like `natsConnection_PublishMsg`, writing to the socket before
+/// returning when the writer is idle.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_SendMsg(nc: *mut natsConnection, msg: *mut natsMsg) -> natsStatus {
+    const F: &str = "natsConnection_SendMsg";
+    with_conn(F, nc, |conn| {
+        if msg.is_null() {
+            return null_arg(F, "msg");
+        }
+        status_of(F, conn.send_msg(&(*msg).msg))
+    })
+}
+
+/// Like `natsConnection_PublishRequest`, writing to the socket before
+/// returning when the writer is idle.
+#[no_mangle]
+pub unsafe extern "C" fn natsConnection_SendRequest(
+    nc: *mut natsConnection,
+    subj: *const c_char,
+    reply: *const c_char,
+    data: *const c_void,
+    dataLen: c_int,
+) -> natsStatus {
+    const F: &str = "natsConnection_SendRequest";
+    with_conn(F, nc, |conn| {
+        let (subject, bytes) = match (subject_str(F, subj), payload(F, data, dataLen)) {
+            (Ok(s), Ok(b)) => (s, b),
+            (Err(s), _) | (_, Err(s)) => return s,
+        };
+        let reply = match opt_str(F, "reply", reply) {
+            Ok(Some(r)) if !r.is_empty() => r,
+            Ok(_) => return set_text(F, Status::InvalidArg, format!("{F}: reply is NULL or empty")),
+            Err(s) => return s,
+        };
+        status_of(F, conn.send(subject, Some(reply), bytes))
+    })
+}

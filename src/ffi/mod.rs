@@ -9,6 +9,7 @@ pub mod error;
 pub mod handles;
 pub mod header;
 pub mod library;
+pub mod lifecycle;
 pub mod msg;
 pub mod options;
 pub mod status;

@@ -541,3 +541,96 @@ pub unsafe extern "C" fn natsOptions_SetCustomInboxPrefix(
         natsStatus::NATS_OK
     })
 }
+
+/// Keeps the connection object and retries in the background when the
+/// first connect fails: `natsConnection_Connect` then returns
+/// `NATS_NOT_YET_CONNECTED` and `connectedCb` runs once connected.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetRetryOnFailedConnect(
+    opts: *mut natsOptions,
+    retry: bool,
+    connectedCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetRetryOnFailedConnect", opts, None, |o| {
+        o.retry_on_failed_connect = retry;
+        o.connected_cb = if retry { connection_callback(connectedCb, closure) } else { None };
+        natsStatus::NATS_OK
+    })
+}
+
+/// Makes pending requests fail with `NATS_CONNECTION_DISCONNECTED` as soon
+/// as the connection is lost, instead of waiting for their timeout.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetFailRequestsOnDisconnect(opts: *mut natsOptions, failRequests: bool) -> natsStatus {
+    with_opts("natsOptions_SetFailRequestsOnDisconnect", opts, None, |o| {
+        o.fail_requests_on_disconnect = failRequests;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets how long, in milliseconds, a socket write may block before the
+/// connection is treated as stale and reconnects; 0 disables the limit.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetWriteDeadline(opts: *mut natsOptions, deadline: i64) -> natsStatus {
+    let bad = (deadline < 0).then_some("deadline must not be negative");
+    with_opts("natsOptions_SetWriteDeadline", opts, bad, |o| {
+        o.write_deadline = millis(deadline);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Writes every publish to the socket before the publish call returns
+/// (when the writer is idle), trading throughput for latency.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetSendAsap(opts: *mut natsOptions, sendAsap: bool) -> natsStatus {
+    with_opts("natsOptions_SetSendAsap", opts, None, |o| {
+        o.send_asap = sendAsap;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets the callback run when the cluster announces servers the pool did
+/// not know.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetDiscoveredServersCB(
+    opts: *mut natsOptions,
+    discoveredServersCb: natsConnectionHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetDiscoveredServersCB", opts, None, |o| {
+        o.discovered_servers_cb = connection_callback(discoveredServersCb, closure);
+        natsStatus::NATS_OK
+    })
+}
+
+/// Keeps retrying a server that rejected the same credentials twice in a
+/// row, instead of closing the connection.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetIgnoreAuthErrorAbort(opts: *mut natsOptions, ignore: bool) -> natsStatus {
+    with_opts("natsOptions_SetIgnoreAuthErrorAbort", opts, None, |o| {
+        o.ignore_auth_error_abort = ignore;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Uses a new inbox subscription for every request instead of one shared
+/// wildcard subscription.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_UseOldRequestStyle(opts: *mut natsOptions, useOldStyle: bool) -> natsStatus {
+    with_opts("natsOptions_UseOldRequestStyle", opts, None, |o| {
+        o.use_old_request_style = useOldStyle;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Sets which address families a host name resolves to and in which
+/// order: 0 (any, as resolved), 4, 6, 46 (IPv4 first) or 64 (IPv6 first).
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_IPResolutionOrder(opts: *mut natsOptions, order: c_int) -> natsStatus {
+    let bad = (!matches!(order, 0 | 4 | 6 | 46 | 64)).then_some("order must be 0, 4, 6, 46 or 64");
+    with_opts("natsOptions_IPResolutionOrder", opts, bad, |o| {
+        o.ip_resolution_order = order;
+        natsStatus::NATS_OK
+    })
+}
