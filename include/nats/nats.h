@@ -503,9 +503,18 @@ void natsHeader_Destroy(struct natsHeader *h);
 natsStatus nats_Open(int64_t lockSpinCount);
 
 /**
- * Initializes the library with settings; `config` may be NULL for defaults.
+ * Initializes the library with settings; `config` may be NULL for
+ * defaults. `DefaultToThreadPool` and `ThreadPoolMax` configure the shared
+ * delivery pool; the other fields are accepted and have no effect.
  */
 natsStatus nats_OpenWithConfig(natsClientConfig *config);
+
+/**
+ * Sets the maximum number of threads of the shared delivery pool used by
+ * connections with `natsOptions_UseGlobalMessageDelivery`. The pool
+ * only grows; `max` must be at least 1.
+ */
+natsStatus nats_SetMessageDeliveryPoolSize(int max);
 
 /**
  * Returns the library version as text, for example "3.13.0".
@@ -1033,6 +1042,12 @@ natsStatus natsOptions_UseOldRequestStyle(struct natsOptions *opts, bool useOldS
  * order: 0 (any, as resolved), 4, 6, 46 (IPv4 first) or 64 (IPv6 first).
  */
 natsStatus natsOptions_IPResolutionOrder(struct natsOptions *opts, int order);
+
+/**
+ * Delivers this connection's asynchronous messages through the library's
+ * shared pool of threads instead of one thread per subscription.
+ */
+natsStatus natsOptions_UseGlobalMessageDelivery(struct natsOptions *opts, bool global);
 
 /**
  * Waits up to `timeout` milliseconds for the next message of a

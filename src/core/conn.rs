@@ -490,19 +490,28 @@ impl ConnInner {
         }
         let sid = self.next_sid.fetch_add(1, Ordering::Relaxed);
         let is_async = handler.is_some();
+        // Subscriptions with an idle timeout keep their own thread, which
+        // measures the idle time.
+        let use_pool = is_async && idle_timeout.is_none() && self.opts.global_delivery;
+        let worker = if use_pool {
+            Some(super::delivery::pool_worker()?)
+        } else {
+            None
+        };
         let inner = SubInner::new(
             sid,
             subject,
             queue,
             self.clone(),
             handler,
+            worker,
             idle_timeout,
             self.opts.max_pending_msgs,
             self.opts.max_pending_bytes,
         )?;
         let sub = Subscription::from_inner(inner.clone());
-        if is_async {
-            sub.start_delivery()?;
+        if is_async && !use_pool {
+            super::delivery::start_thread(&sub)?;
         }
         self.subs.lock().insert(sid, inner);
         let line = match queue {

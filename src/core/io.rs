@@ -233,7 +233,7 @@ fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -> Result<()
             c.in_msgs.fetch_add(1, Ordering::Relaxed);
             c.in_bytes
                 .fetch_add((payload.len() + headers.map_or(0, <[u8]>::len)) as u64, Ordering::Relaxed);
-            let msg = Message::from_parts(subject, reply, headers, payload, sid);
+            let msg = Message::from_parts(subject, reply, headers, payload);
             if sid == inner.resp.sid.load(Ordering::Relaxed) {
                 inner.resp.deliver(msg);
                 return Ok(());

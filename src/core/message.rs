@@ -21,8 +21,6 @@ pub struct Message {
     raw_headers: Option<Box<[u8]>>,
     headers: Option<Headers>,
     no_responders: bool,
-    /// Subscription id the message arrived on, 0 for messages made locally.
-    pub(crate) sid: u64,
 }
 
 impl Message {
@@ -36,7 +34,6 @@ impl Message {
             reply.map(str::as_bytes),
             None,
             data,
-            0,
         ))
     }
 
@@ -47,7 +44,6 @@ impl Message {
         reply: Option<&[u8]>,
         raw_headers: Option<&[u8]>,
         data: &[u8],
-        sid: u64,
     ) -> Message {
         let reply_bytes = reply.unwrap_or(b"");
         let mut buf = Vec::with_capacity(subject.len() + reply_bytes.len() + data.len() + 3);
@@ -65,7 +61,6 @@ impl Message {
             raw_headers: raw_headers.map(|h| h.to_vec().into_boxed_slice()),
             headers: None,
             no_responders: false,
-            sid,
         };
         if let Some(block) = raw_headers {
             msg.no_responders = data.is_empty() && status_code(block) == Some(NO_RESPONDERS_STATUS);
@@ -215,9 +210,9 @@ mod tests {
 
     #[test]
     fn no_responders_detected() {
-        let m = Message::from_parts(b"_INBOX.x", None, Some(b"NATS/1.0 503\r\n\r\n"), b"", 1);
+        let m = Message::from_parts(b"_INBOX.x", None, Some(b"NATS/1.0 503\r\n\r\n"), b"");
         assert!(m.is_no_responders());
-        let m = Message::from_parts(b"x", None, Some(b"NATS/1.0\r\nA: b\r\n\r\n"), b"", 1);
+        let m = Message::from_parts(b"x", None, Some(b"NATS/1.0\r\nA: b\r\n\r\n"), b"");
         assert!(!m.is_no_responders());
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod conn;
 pub(crate) mod connect;
+pub mod delivery;
 pub mod drain;
 pub mod events;
 pub mod header;

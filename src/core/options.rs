@@ -91,6 +91,8 @@ pub struct Options {
     /// Zero disables the write deadline.
     pub write_deadline: Duration,
     pub ignore_auth_error_abort: bool,
+    /// Deliver asynchronous messages through the shared thread pool.
+    pub global_delivery: bool,
     /// Address families to connect to: 0 any, 4, 6, 46 or 64 (in that order).
     pub ip_resolution_order: i32,
 }
@@ -140,6 +142,7 @@ impl Default for Options {
             write_deadline: Duration::ZERO,
             ignore_auth_error_abort: false,
             ip_resolution_order: 0,
+            global_delivery: super::delivery::default_to_pool(),
         }
     }
 }

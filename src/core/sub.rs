@@ -66,7 +66,9 @@ pub(crate) struct SubState {
     pub(crate) closed: Closed,
     slow_consumer: bool,
     /// A thread is blocked waiting for a message.
-    waiting: bool,
+    pub(crate) waiting: bool,
+    /// Queued on its shared delivery thread (pool subscriptions only).
+    pub(crate) scheduled: bool,
     /// The delivery thread is running the callback.
     pub(crate) in_callback: bool,
     pub(crate) drain: Option<DrainState>,
@@ -79,14 +81,16 @@ pub(crate) struct SubInner {
     subject_c: CString,
     pub(crate) queue_group: Option<String>,
     pub(crate) conn: Arc<ConnInner>,
-    handler: Option<MessageHandler>,
+    pub(crate) handler: Option<MessageHandler>,
+    /// Shared delivery thread, when the subscription does not have its own.
+    pub(crate) worker: Option<Arc<super::delivery::Worker>>,
     /// Signalled when a draining subscription's queue or callback state
     /// changes, and when its drain finishes.
     pub(crate) drain_cond: Condvar,
     /// Idle time after which the handler is called without a message.
-    idle_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
     pub(crate) state: Mutex<SubState>,
-    cond: Condvar,
+    pub(crate) cond: Condvar,
 }
 
 /// A subscription handle; clones share one subscription.
@@ -109,6 +113,11 @@ pub(crate) enum Offer {
 }
 
 impl SubState {
+    /// Messages handed to the application so far.
+    pub(crate) fn delivered(&self) -> u64 {
+        self.delivered
+    }
+
     pub(crate) fn queue_is_empty(&self) -> bool {
         self.queue.is_empty()
     }
@@ -126,6 +135,7 @@ impl SubInner {
         queue_group: Option<&str>,
         conn: Arc<ConnInner>,
         handler: Option<MessageHandler>,
+        worker: Option<Arc<super::delivery::Worker>>,
         idle_timeout: Option<Duration>,
         limit_msgs: i64,
         limit_bytes: i64,
@@ -139,6 +149,7 @@ impl SubInner {
             queue_group: queue_group.map(str::to_string),
             conn,
             handler,
+            worker,
             drain_cond: Condvar::new(),
             idle_timeout,
             state: Mutex::new(SubState {
@@ -155,6 +166,7 @@ impl SubInner {
                 closed: Closed::Open,
                 slow_consumer: false,
                 waiting: false,
+                scheduled: false,
                 in_callback: false,
                 drain: None,
                 on_complete: None,
@@ -192,21 +204,32 @@ impl SubInner {
         if st.pending_bytes > st.max_pending_bytes {
             st.max_pending_bytes = st.pending_bytes;
         }
-        if st.waiting {
+        if self.worker.is_some() {
+            if !st.scheduled {
+                st.scheduled = true;
+                return Offer::QueuedWake;
+            }
+        } else if st.waiting {
             st.waiting = false;
             return Offer::QueuedWake;
         }
         Offer::Queued
     }
 
-    /// Wakes the thread waiting for messages. Called outside the lock after
-    /// a batch of offers, so a burst of messages costs one wake-up.
-    pub(crate) fn wake(&self) {
-        self.cond.notify_one();
+    /// Wakes the thread that delivers this subscription's messages. Called
+    /// outside the lock after a batch of offers, so a burst of messages
+    /// costs one wake-up.
+    pub(crate) fn wake(self: &Arc<Self>) {
+        match &self.worker {
+            Some(worker) => worker.schedule(self.clone()),
+            None => {
+                self.cond.notify_one();
+            }
+        }
     }
 
     /// Marks the subscription closed and wakes any waiter.
-    pub(crate) fn close(&self, why: Closed) {
+    pub(crate) fn close(self: &Arc<Self>, why: Closed) {
         let mut st = self.state.lock();
         if st.closed == Closed::Open {
             st.closed = why;
@@ -223,6 +246,18 @@ impl SubInner {
         }
         self.cond.notify_all();
         self.drain_cond.notify_all();
+        // A pool subscription needs one more turn on its delivery thread to
+        // run its completion callback.
+        let schedule = self.worker.is_some() && !st.scheduled;
+        if schedule {
+            st.scheduled = true;
+        }
+        drop(st);
+        if schedule {
+            if let Some(worker) = &self.worker {
+                worker.schedule(self.clone());
+            }
+        }
     }
 
     /// Whether the subscription delivers through a callback.
@@ -230,7 +265,7 @@ impl SubInner {
         self.handler.is_some()
     }
 
-    fn take(&self, st: &mut SubState) -> Option<Message> {
+    pub(crate) fn take(&self, st: &mut SubState) -> Option<Message> {
         let msg = st.queue.pop_front()?;
         st.pending_bytes -= msg.size() as i64;
         st.delivered += 1;
@@ -241,93 +276,6 @@ impl SubInner {
 impl Subscription {
     pub(crate) fn from_inner(inner: Arc<SubInner>) -> Subscription {
         Subscription { inner }
-    }
-
-    /// Starts the delivery thread of an asynchronous subscription.
-    pub(crate) fn start_delivery(&self) -> Result<()> {
-        let sub = self.clone();
-        std::thread::Builder::new()
-            .name(format!("nats-sub-{}", self.inner.sid))
-            .spawn(move || sub.deliver_loop())
-            .map(|_| ())
-            .map_err(|e| {
-                Error::new(
-                    Status::SysError,
-                    format!("failed to start the delivery thread: {e}"),
-                )
-            })
-    }
-
-    fn deliver_loop(&self) {
-        super::conn::mark_callback_thread();
-        let inner = &self.inner;
-        let handler = inner.handler.clone().expect("asynchronous subscription has a handler");
-        loop {
-            let (msg, reached_max) = {
-                let mut st = inner.state.lock();
-                let mut idle = false;
-                loop {
-                    if st.closed != Closed::Open || !st.queue.is_empty() {
-                        break;
-                    }
-                    st.waiting = true;
-                    match inner.idle_timeout {
-                        Some(t) => {
-                            if inner.cond.wait_for(&mut st, t).timed_out()
-                                && st.queue.is_empty()
-                                && st.closed == Closed::Open
-                            {
-                                st.waiting = false;
-                                idle = true;
-                                break;
-                            }
-                        }
-                        None => inner.cond.wait(&mut st),
-                    }
-                }
-                if st.closed != Closed::Open {
-                    break;
-                }
-                if idle {
-                    drop(st);
-                    handler(self, None);
-                    continue;
-                }
-                let msg = inner.take(&mut st).expect("queue is not empty");
-                let reached_max = st.max > 0 && st.delivered >= st.max;
-                if reached_max {
-                    st.closed = Closed::MaxDelivered;
-                }
-                st.in_callback = true;
-                (msg, reached_max)
-            };
-            if reached_max {
-                inner.conn.remove_sub(inner.sid);
-            }
-            handler(self, Some(msg));
-            let queue_empty = {
-                let mut st = inner.state.lock();
-                st.in_callback = false;
-                if st.drain.is_some() {
-                    inner.drain_cond.notify_all();
-                }
-                st.queue.is_empty()
-            };
-            // With nothing else queued, write what the callback published
-            // now rather than waiting for the writer task: this is what
-            // keeps a replier's round trip short.
-            if queue_empty {
-                super::conn::flush_callback_publishes();
-            }
-            if reached_max {
-                break;
-            }
-        }
-        super::conn::flush_callback_publishes();
-        let on_complete = inner.state.lock().on_complete.take();
-        if let Some(cb) = on_complete {
-            cb();
-        }
     }
 
     /// Waits up to `timeout` for the next message of a synchronous subscription.

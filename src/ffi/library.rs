@@ -24,11 +24,41 @@ pub extern "C" fn nats_Open(lockSpinCount: i64) -> natsStatus {
     })
 }
 
-/// Initializes the library with settings; `config` may be NULL for defaults.
+/// Initializes the library with settings; `config` may be NULL for
+/// defaults. `DefaultToThreadPool` and `ThreadPoolMax` configure the shared
+/// delivery pool; the other fields are accepted and have no effect.
 #[no_mangle]
 pub unsafe extern "C" fn nats_OpenWithConfig(config: *mut natsClientConfig) -> natsStatus {
-    let _ = config;
-    nats_Open(-1)
+    const F: &str = "nats_OpenWithConfig";
+    guard_status(F, || {
+        if !config.is_null() {
+            let c = &*config;
+            if c.ThreadPoolMax > 0 {
+                if let Err(e) = crate::core::delivery::set_pool_size(c.ThreadPoolMax as usize) {
+                    return set_error(F, &e);
+                }
+            }
+            crate::core::delivery::set_default_to_pool(c.DefaultToThreadPool);
+        }
+        nats_Open(-1)
+    })
+}
+
+/// Sets the maximum number of threads of the shared delivery pool used by
+/// connections with `natsOptions_UseGlobalMessageDelivery`. The pool
+/// only grows; `max` must be at least 1.
+#[no_mangle]
+pub extern "C" fn nats_SetMessageDeliveryPoolSize(max: libc::c_int) -> natsStatus {
+    const F: &str = "nats_SetMessageDeliveryPoolSize";
+    guard_status(F, || {
+        if max <= 0 {
+            return set_text(F, Status::InvalidArg, format!("{F}: max must be at least 1, got {max}"));
+        }
+        match crate::core::delivery::set_pool_size(max as usize) {
+            Ok(()) => natsStatus::NATS_OK,
+            Err(e) => set_error(F, &e),
+        }
+    })
 }
 
 /// Returns the library version as text, for example "3.13.0".

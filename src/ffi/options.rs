@@ -634,3 +634,13 @@ pub unsafe extern "C" fn natsOptions_IPResolutionOrder(opts: *mut natsOptions, o
         natsStatus::NATS_OK
     })
 }
+
+/// Delivers this connection's asynchronous messages through the library's
+/// shared pool of threads instead of one thread per subscription.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(opts: *mut natsOptions, global: bool) -> natsStatus {
+    with_opts("natsOptions_UseGlobalMessageDelivery", opts, None, |o| {
+        o.global_delivery = global;
+        natsStatus::NATS_OK
+    })
+}
