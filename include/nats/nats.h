@@ -160,6 +160,40 @@ typedef void (*natsErrHandler)(struct natsConnection *nc,
                                void *closure);
 
 /**
+ * A socket descriptor.
+ */
+typedef int natsSock;
+
+/**
+ * Callback that opens the TCP connection to `host`:`port` itself (for
+ * example through a proxy) and stores the connected socket in `*fd`.
+ */
+typedef natsStatus (*natsProxyConnHandler)(natsSock *fd, char *host, int port, void *closure);
+
+/**
+ * Callback that checks one certificate of the server's chain; `ctx` is
+ * OpenSSL's `X509_STORE_CTX *`. Returns 1 to accept, 0 to reject.
+ */
+typedef int (*natsSSLVerifyCb)(int preverifyOk, void *ctx);
+
+/**
+ * Callback that signs `nonce`. It stores a `malloc` signature in
+ * `*signature` (freed by the library) and its length; on failure it may
+ * store a `malloc` error text in `*customErrTxt`.
+ */
+typedef natsStatus (*natsSignatureHandler)(char **customErrTxt,
+                                           unsigned char **signature,
+                                           int *signatureLength,
+                                           const char *nonce,
+                                           void *closure);
+
+/**
+ * Callback that returns the user JWT in `*userJWT` (a `malloc` string freed
+ * by the library); on failure it may store a `malloc` error text.
+ */
+typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, void *closure);
+
+/**
  * Callback run once a subscription has stopped delivering.
  */
 typedef void (*natsOnCompleteCB)(void *closure);
@@ -178,11 +212,6 @@ typedef struct natsMetadata {
    */
   int Count;
 } natsMetadata;
-
-/**
- * A socket descriptor.
- */
-typedef int natsSock;
 
 #ifdef __cplusplus
 extern "C" {
@@ -580,7 +609,8 @@ const char *nats_GetLastError(natsStatus *status);
 natsStatus nats_GetLastErrorStack(char *buffer, size_t bufLen);
 
 /**
- * Prints the calling thread's last error and its stack to `file`.
+ * Prints the calling thread's last error and its stack to `file`, one
+ * numbered frame per line.
  */
 void nats_PrintLastErrorStack(FILE *file);
 
@@ -814,7 +844,7 @@ void natsOptions_Destroy(struct natsOptions *opts);
 
 /**
  * Sets the server URL, or a comma-separated list of them; NULL clears it.
- * The URLs are checked when connecting.
+ * The URLs are parsed when connecting, where an invalid one fails.
  */
 natsStatus natsOptions_SetURL(struct natsOptions *opts, const char *url);
 
@@ -1050,6 +1080,169 @@ natsStatus natsOptions_IPResolutionOrder(struct natsOptions *opts, int order);
 natsStatus natsOptions_UseGlobalMessageDelivery(struct natsOptions *opts, bool global);
 
 /**
+ * Allocates `paddingSize` extra zero bytes after the payload of every
+ * received message.
+ */
+natsStatus natsOptions_SetMessageBufferPadding(struct natsOptions *opts, int paddingSize);
+
+/**
+ * Sets a callback that opens the TCP connections in place of the
+ * library; NULL restores direct connections. The library owns and closes
+ * the socket it returns.
+ */
+natsStatus natsOptions_SetProxyConnHandler(struct natsOptions *opts,
+                                           natsProxyConnHandler proxyConnHandler,
+                                           void *closure);
+
+/**
+ * Requires TLS for every connection made with these options (or stops
+ * requiring it, which also clears the other TLS settings).
+ */
+natsStatus natsOptions_SetSecure(struct natsOptions *opts, bool secure);
+
+/**
+ * Runs the TLS handshake right after the TCP connect, before the server's
+ * INFO, for servers configured with `handshake_first`.
+ */
+natsStatus natsOptions_TLSHandshakeFirst(struct natsOptions *opts);
+
+/**
+ * Accepted for compatibility: TLS handshakes never share state here, so
+ * they may always run concurrently.
+ */
+natsStatus natsOptions_AllowConcurrentTLSHandshakes(struct natsOptions *opts);
+
+/**
+ * Loads the trusted CA certificates from a PEM file; fails with
+ * `NATS_SSL_ERROR` when the file cannot be read or parsed.
+ */
+natsStatus natsOptions_LoadCATrustedCertificates(struct natsOptions *opts, const char *fileName);
+
+/**
+ * Trusts the CA certificates of a folder prepared with `openssl rehash`.
+ */
+natsStatus natsOptions_LoadCATrustedCertificatesPath(struct natsOptions *opts, const char *path);
+
+/**
+ * Trusts the CA certificates given as PEM text.
+ */
+natsStatus natsOptions_SetCATrustedCertificates(struct natsOptions *opts, const char *certificates);
+
+/**
+ * Loads the client certificate chain and private key from PEM files.
+ */
+natsStatus natsOptions_LoadCertificatesChain(struct natsOptions *opts,
+                                             const char *certsFileName,
+                                             const char *keyFileName);
+
+/**
+ * Like `natsOptions_LoadCertificatesChain`, reading the files again at
+ * every connect so renewed certificates are picked up.
+ */
+natsStatus natsOptions_LoadCertificatesChainDynamic(struct natsOptions *opts,
+                                                    const char *certsFileName,
+                                                    const char *keyFileName);
+
+/**
+ * Sets the client certificate chain and private key from PEM text.
+ */
+natsStatus natsOptions_SetCertificatesChain(struct natsOptions *opts,
+                                            const char *cert,
+                                            const char *key);
+
+/**
+ * Sets the OpenSSL cipher list for TLS 1.2 and lower, for example
+ * "ECDHE-RSA-AES128-GCM-SHA256"; an unknown list is `NATS_SSL_ERROR`.
+ */
+natsStatus natsOptions_SetCiphers(struct natsOptions *opts, const char *ciphers);
+
+/**
+ * Sets the OpenSSL cipher suites for TLS 1.3, for example
+ * "TLS_AES_128_GCM_SHA256"; an unknown suite is `NATS_SSL_ERROR`.
+ */
+natsStatus natsOptions_SetCipherSuites(struct natsOptions *opts, const char *ciphers);
+
+/**
+ * Sets the host name the server certificate must match, in place of the
+ * URL's host; NULL goes back to the URL's host.
+ */
+natsStatus natsOptions_SetExpectedHostname(struct natsOptions *opts, const char *hostname);
+
+/**
+ * Accepts any server certificate. Only for tests: the connection is then
+ * open to impersonation.
+ */
+natsStatus natsOptions_SkipServerVerification(struct natsOptions *opts, bool skip);
+
+/**
+ * Sets a callback that decides on each certificate of the server's chain;
+ * NULL restores OpenSSL's own verification.
+ */
+natsStatus natsOptions_SetSSLVerificationCallback(struct natsOptions *opts,
+                                                  natsSSLVerifyCb callback);
+
+/**
+ * Authenticates with an NKey: `pubKey` is the public user key and `sigCB`
+ * signs the server's nonce with its seed. An empty `pubKey` clears it.
+ */
+natsStatus natsOptions_SetNKey(struct natsOptions *opts,
+                               const char *pubKey,
+                               natsSignatureHandler sigCB,
+                               void *sigClosure);
+
+/**
+ * Authenticates with an NKey whose seed is read from `seedFile` at each
+ * connect. An empty `pubKey` clears it.
+ */
+natsStatus natsOptions_SetNKeyFromSeed(struct natsOptions *opts,
+                                       const char *pubKey,
+                                       const char *seedFile);
+
+/**
+ * Authenticates with a user JWT and seed read at each connect from a
+ * chained `.creds` file, or from a JWT file and a seed file. NULL clears.
+ */
+natsStatus natsOptions_SetUserCredentialsFromFiles(struct natsOptions *opts,
+                                                   const char *userOrChainedFile,
+                                                   const char *seedFile);
+
+/**
+ * Authenticates with the text of a chained `.creds` file (user JWT and
+ * seed). The text is checked now; NULL clears.
+ */
+natsStatus natsOptions_SetUserCredentialsFromMemory(struct natsOptions *opts,
+                                                    const char *jwtAndSeedContent);
+
+/**
+ * Authenticates with callbacks: `ujwtCB` returns the user JWT and `sigCB`
+ * signs the server's nonce. Both NULL clears; one without the other is
+ * `NATS_INVALID_ARG`.
+ */
+natsStatus natsOptions_SetUserCredentialsCallbacks(struct natsOptions *opts,
+                                                   natsUserJWTHandler ujwtCB,
+                                                   void *ujwtClosure,
+                                                   natsSignatureHandler sigCB,
+                                                   void *sigClosure);
+
+/**
+ * Signs `message` with the NKey or user credentials the connection was
+ * created with, writing the 64-byte signature to `sig`.
+ */
+natsStatus natsConnection_Sign(struct natsConnection *nc,
+                               const unsigned char *message,
+                               int messageLen,
+                               unsigned char *sig);
+
+/**
+ * Signs `input` with the NKey seed `encodedSeed`; `*signature` receives a
+ * `malloc` buffer the caller frees and `*signatureLength` its length (64).
+ */
+natsStatus nats_Sign(const char *encodedSeed,
+                     const char *input,
+                     unsigned char **signature,
+                     int *signatureLength);
+
+/**
  * Waits up to `timeout` milliseconds for the next message of a
  * synchronous subscription; 0 or less only checks for a queued one.
  * Returns `NATS_TIMEOUT` when none came, `NATS_ILLEGAL_STATE` on an
@@ -1082,13 +1275,13 @@ natsStatus natsSubscription_QueuedMsgs(struct natsSubscription *sub, uint64_t *q
 struct natsConnection *natsSubscription_GetConnection(struct natsSubscription *sub);
 
 /**
- * Returns the subscription id, 0 when `sub` is NULL.
+ * Returns the subscription id, 0 when `sub` is NULL or no longer valid.
  */
 int64_t natsSubscription_GetID(struct natsSubscription *sub);
 
 /**
  * Returns the subject of the subscription, valid as long as the
- * subscription; NULL when `sub` is NULL.
+ * subscription; NULL when `sub` is NULL or no longer valid.
  */
 const char *natsSubscription_GetSubject(struct natsSubscription *sub);
 

@@ -242,10 +242,13 @@ pub(crate) fn check_subscribe_subject(subject: &str) -> Result<()> {
 }
 
 fn check_queue_group(queue: &str) -> Result<()> {
-    if queue.is_empty() || queue.bytes().any(|b| b.is_ascii_whitespace()) {
+    if queue.is_empty() {
+        return Err(Error::new(Status::InvalidArg, "queue group must not be empty"));
+    }
+    if queue.bytes().any(|b| b.is_ascii_whitespace()) {
         return Err(Error::new(
             Status::InvalidQueueName,
-            format!("queue group '{}' is empty or contains whitespace", queue.escape_default()),
+            format!("queue group '{}' contains whitespace", queue.escape_default()),
         ));
     }
     Ok(())
@@ -507,7 +510,7 @@ impl ConnInner {
             worker,
             idle_timeout,
             self.opts.max_pending_msgs,
-            self.opts.max_pending_bytes,
+            self.opts.pending_bytes_limit(),
         )?;
         let sub = Subscription::from_inner(inner.clone());
         if is_async && !use_pool {
@@ -654,16 +657,24 @@ impl Connection {
         for s in &opts.servers {
             servers.push(ServerUrl::parse(s)?);
         }
+        if !opts.no_randomize && servers.len() > 1 {
+            shuffle(&mut servers);
+        }
         if let Some(list) = &opts.url {
+            // The URL set with SetURL goes first, ahead of the SetServers ones.
             let parsed = url::parse_list(list)?;
-            // cnats puts the SetURL entry first, followed by SetServers ones.
             servers.splice(0..0, parsed);
         }
         if servers.is_empty() {
             servers.push(ServerUrl::parse(super::DEFAULT_URL)?);
         }
-        if !opts.no_randomize && servers.len() > 1 {
-            shuffle(&mut servers);
+        if opts.token_handler.is_some()
+            && servers.iter().any(|u| u.user.is_some() && u.password.is_none())
+        {
+            return Err(Error::new(
+                Status::IllegalState,
+                "a token in the URL and a token handler cannot both be used",
+            ));
         }
         let inner = ConnInner::new(opts.clone(), servers);
         super::connect::connect(&inner)?;
@@ -829,6 +840,21 @@ impl Connection {
             .ok_or_else(|| Error::new(Status::NotFound, "local address unknown"))
     }
 
+    /// Signs `data` with the NKey or user credentials of the options.
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>> {
+        let opts = &self.inner.opts;
+        if let Some(creds) = &opts.user_credentials {
+            return creds.sign(data);
+        }
+        if let Some(nkey) = &opts.nkey {
+            return nkey.sign(data);
+        }
+        Err(Error::new(
+            Status::InvalidArg,
+            "the connection has no NKey or user credentials to sign with",
+        ))
+    }
+
     /// Whether the server supports headers.
     pub fn headers_supported(&self) -> bool {
         self.inner.out.lock().headers_supported
@@ -882,7 +908,7 @@ impl Connection {
         if st.status != ConnStatus::Connected {
             return None;
         }
-        st.url.as_ref().map(ServerUrl::redacted)
+        st.url.as_ref().map(|u| u.full.clone())
     }
 
     /// Id of the server currently connected to.

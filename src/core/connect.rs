@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::stream::Stream;
+
 use super::conn::{ConnInner, ConnStatus, Connection};
 use super::events::{self, Event};
 use super::info::{ConnectInfo, ServerInfo};
@@ -26,7 +28,7 @@ const MAX_HANDSHAKE_LINE: usize = 1024 * 1024;
 
 /// A socket whose handshake is done, with bytes read past the PONG.
 pub(crate) struct Established {
-    pub(crate) stream: TcpStream,
+    pub(crate) stream: Stream,
     pub(crate) info: ServerInfo,
     pub(crate) leftover: Vec<u8>,
     pub(crate) local_addr: Option<SocketAddr>,
@@ -40,7 +42,7 @@ pub(crate) fn io_error(context: &str, e: std::io::Error) -> Error {
 
 /// Reads until one full protocol line is in `buf`; returns its length
 /// including CRLF.
-async fn read_line(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<usize> {
+async fn read_line(stream: &mut Stream, buf: &mut Vec<u8>) -> Result<usize> {
     loop {
         if let Some(i) = memchr::memmem::find(buf, b"\r\n") {
             return Ok(i + 2);
@@ -75,8 +77,16 @@ pub(crate) fn auth_error(text: &str) -> Option<Status> {
     }
 }
 
-fn connect_line(inner: &ConnInner, url: &ServerUrl, info: &ServerInfo) -> Result<Vec<u8>> {
+fn connect_line(inner: &ConnInner, url: &ServerUrl, info: &ServerInfo, tls: bool) -> Result<Vec<u8>> {
     let opts = &inner.opts;
+    let nonce = info.nonce.as_deref().unwrap_or("").as_bytes();
+    let proof = if let Some(creds) = &opts.user_credentials {
+        creds.prove(nonce)?
+    } else if let Some(nkey) = &opts.nkey {
+        nkey.prove(nonce)?
+    } else {
+        super::auth::Proof::default()
+    };
     let handler_token;
     let (mut user, mut pass, mut token) = (None, None, None);
     match (&url.user, &url.password) {
@@ -91,7 +101,7 @@ fn connect_line(inner: &ConnInner, url: &ServerUrl, info: &ServerInfo) -> Result
     if user.is_none() && token.is_none() {
         if let Some(u) = &opts.user {
             user = Some(u.as_str());
-            pass = opts.password.as_deref();
+            pass = opts.password.as_ref().map(super::secret::Secret::as_str);
         }
     }
     if token.is_none() && user.is_none() {
@@ -99,13 +109,13 @@ fn connect_line(inner: &ConnInner, url: &ServerUrl, info: &ServerInfo) -> Result
             handler_token = handler();
             token = handler_token.as_deref();
         } else {
-            token = opts.token.as_deref();
+            token = opts.token.as_ref().map(super::secret::Secret::as_str);
         }
     }
     let connect = ConnectInfo {
         verbose: opts.verbose,
         pedantic: opts.pedantic,
-        tls_required: false,
+        tls_required: tls,
         name: opts.name.as_deref(),
         lang: "C",
         version: CLIENT_VERSION,
@@ -116,6 +126,9 @@ fn connect_line(inner: &ConnInner, url: &ServerUrl, info: &ServerInfo) -> Result
         user,
         pass,
         auth_token: token,
+        jwt: proof.jwt.as_deref(),
+        nkey: proof.nkey.as_deref(),
+        sig: proof.sig.as_deref(),
     };
     let json = serde_json::to_vec(&connect)
         .map_err(|e| Error::new(Status::Err, format!("failed to encode CONNECT: {e}")))?;
@@ -156,11 +169,32 @@ async fn open_socket(url: &ServerUrl, order: i32) -> Result<TcpStream> {
     Err(last)
 }
 
-/// Opens a socket to `url` and runs the INFO / CONNECT / PING handshake.
+/// Opens a socket to `url` and runs the INFO / CONNECT / PING handshake,
+/// upgrading to TLS when either side asks for it.
 async fn establish(inner: &ConnInner, url: &ServerUrl, server: usize) -> Result<Established> {
-    let mut stream = open_socket(url, inner.opts.ip_resolution_order).await?;
-    let _ = stream.set_nodelay(true);
-    let local_addr = stream.local_addr().ok();
+    let tcp = match inner.opts.proxy_connect.clone() {
+        Some(proxy) => {
+            let host = url.host.clone();
+            let port = url.port;
+            let std_stream = tokio::task::spawn_blocking(move || proxy(&host, port))
+                .await
+                .map_err(|e| Error::new(Status::Err, format!("proxy connect callback failed: {e}")))??;
+            std_stream
+                .set_nonblocking(true)
+                .map_err(|e| io_error("failed to make the proxy socket non-blocking", e))?;
+            TcpStream::from_std(std_stream).map_err(|e| io_error("failed to use the proxy socket", e))?
+        }
+        None => open_socket(url, inner.opts.ip_resolution_order).await?,
+    };
+    let _ = tcp.set_nodelay(true);
+    let local_addr = tcp.local_addr().ok();
+    let tls_opts = &inner.opts.tls;
+    let wants_tls = inner.opts.secure || url.is_tls() || tls_opts.handshake_first;
+    let mut stream = if tls_opts.handshake_first {
+        Stream::Tls(Box::new(super::tls::upgrade(tls_opts, tcp, &url.host).await?))
+    } else {
+        Stream::Plain(tcp)
+    };
     let mut buf = Vec::with_capacity(4096);
     let n = read_line(&mut stream, &mut buf).await?;
     let line = &buf[..n - 2];
@@ -175,21 +209,21 @@ async fn establish(inner: &ConnInner, url: &ServerUrl, server: usize) -> Result<
         })?;
     let info = ServerInfo::parse(json).map_err(|e| Error::new(Status::ProtocolError, e))?;
     buf.drain(..n);
-    if info.tls_required || inner.opts.secure || url.is_tls() {
-        if !info.tls_required && !info.tls_available {
-            return Err(Error::new(
-                Status::SecureConnectionWanted,
-                "TLS was requested but the server does not offer it",
-            ));
-        }
-        // NOTE: TLS is not implemented yet, so a server that requires it
-        // cannot be used.
+    if wants_tls && !info.tls_required && !info.tls_available && !tls_opts.handshake_first {
         return Err(Error::new(
-            Status::SecureConnectionRequired,
-            "the server requires TLS, which this build does not support yet",
+            Status::SecureConnectionWanted,
+            format!("TLS was requested but {} does not offer it", url.redacted()),
         ));
     }
-    let line = connect_line(inner, url, &info)?;
+    // A server that requires TLS gets it even when the options did not ask
+    // for it; verification then applies as configured.
+    let use_tls = wants_tls || info.tls_required;
+    if use_tls {
+        if let Stream::Plain(tcp) = stream {
+            stream = Stream::Tls(Box::new(super::tls::upgrade(tls_opts, tcp, &url.host).await?));
+        }
+    }
+    let line = connect_line(inner, url, &info, use_tls)?;
     stream
         .write_all(&line)
         .await

@@ -50,14 +50,13 @@ fn check_key(key: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_value(value: &str) -> Result<()> {
-    if value.contains('\r') || value.contains('\n') {
-        return Err(Error::new(
-            Status::InvalidArg,
-            "header value must not contain CR or LF",
-        ));
+/// Replaces CR and LF, which would end the header line, with spaces.
+fn clean_value(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains(['\r', '\n']) {
+        std::borrow::Cow::Owned(value.replace(['\r', '\n'], " "))
+    } else {
+        std::borrow::Cow::Borrowed(value)
     }
-    Ok(())
 }
 
 impl Headers {
@@ -70,11 +69,11 @@ impl Headers {
         self.entries.iter().position(|e| e.key.as_bytes() == key.as_bytes())
     }
 
-    /// Replaces every value of `key` with `value`.
+    /// Replaces every value of `key` with `value`. CR and LF in the value
+    /// are sent as spaces.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         check_key(key)?;
-        check_value(value)?;
-        let value = to_cstring("value", value)?;
+        let value = to_cstring("value", &clean_value(value))?;
         match self.position(key) {
             Some(index) => self.entries[index].values = vec![value],
             None => self.entries.push(Entry {
@@ -85,11 +84,11 @@ impl Headers {
         Ok(())
     }
 
-    /// Appends `value` to the values of `key`.
+    /// Appends `value` to the values of `key`. CR and LF in the value are
+    /// sent as spaces.
     pub fn add(&mut self, key: &str, value: &str) -> Result<()> {
         check_key(key)?;
-        check_value(value)?;
-        let value = to_cstring("value", value)?;
+        let value = to_cstring("value", &clean_value(value))?;
         match self.position(key) {
             Some(index) => self.entries[index].values.push(value),
             None => self.entries.push(Entry {
@@ -261,6 +260,7 @@ mod tests {
         assert!(h.set("", "x").is_err());
         assert!(h.set("a b", "x").is_err());
         assert!(h.set("a:b", "x").is_err());
-        assert!(h.set("ok", "x\r\n").is_err());
+        h.set("ok", "x\r\ny").unwrap();
+        assert_eq!(h.get("ok"), Some("x  y"));
     }
 }

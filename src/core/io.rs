@@ -4,8 +4,12 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tokio::io::AsyncReadExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, WriteHalf};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio_openssl::SslStream;
+
+use super::stream::Stream;
 
 use super::conn::ConnInner;
 use super::connect::{auth_error, io_error, post_conn_event, Established};
@@ -33,17 +37,17 @@ pub(crate) async fn serve(inner: &Arc<ConnInner>, est: Established) -> Ended {
     let Established {
         stream, leftover, ..
     } = est;
-    let (reader, writer) = stream.into_split();
-    let writer = Arc::new(writer);
-    inner.out.lock().socket = Some(writer.clone());
-    let result = tokio::select! {
-        r = read_loop(inner, reader, leftover) => r,
-        r = write_loop(inner, writer) => r,
-        r = ping_loop(inner) => r,
-        _ = inner.force_reconnect.notified() => Err(Error::new(
-            Status::ConnectionDisconnected,
-            "reconnect requested by the application",
-        )),
+    let result = match stream {
+        Stream::Plain(tcp) => {
+            let (reader, writer) = tcp.into_split();
+            let writer = Arc::new(writer);
+            inner.out.lock().socket = Some(writer.clone());
+            run_socket(inner, reader, Writer::Plain(writer), leftover).await
+        }
+        Stream::Tls(tls) => {
+            let (reader, writer) = tokio::io::split(*tls);
+            run_socket(inner, reader, Writer::Tls(writer), leftover).await
+        }
     };
     {
         let mut out = inner.out.lock();
@@ -53,6 +57,42 @@ pub(crate) async fn serve(inner: &Arc<ConnInner>, est: Established) -> Ended {
     match result {
         Ok(()) => Ended::Closed,
         Err(e) => Ended::Failed(e),
+    }
+}
+
+async fn run_socket(
+    inner: &Arc<ConnInner>,
+    reader: impl AsyncRead + Unpin,
+    writer: Writer,
+    leftover: Vec<u8>,
+) -> Result<()> {
+    tokio::select! {
+        r = read_loop(inner, reader, leftover) => r,
+        r = write_loop(inner, writer) => r,
+        r = ping_loop(inner) => r,
+        _ = inner.force_reconnect.notified() => Err(Error::new(
+            Status::ConnectionDisconnected,
+            "reconnect requested by the application",
+        )),
+    }
+}
+
+/// The write side of a socket. Plain sockets are shared with application
+/// threads for direct writes; TLS streams are written by the task only.
+enum Writer {
+    Plain(Arc<OwnedWriteHalf>),
+    Tls(WriteHalf<SslStream<TcpStream>>),
+}
+
+impl Writer {
+    async fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match self {
+            Writer::Plain(w) => write_all_shared(w, data).await,
+            Writer::Tls(w) => {
+                w.write_all(data).await?;
+                w.flush().await
+            }
+        }
     }
 }
 
@@ -70,7 +110,7 @@ async fn write_all_shared(writer: &OwnedWriteHalf, mut data: &[u8]) -> std::io::
     Ok(())
 }
 
-async fn write_loop(inner: &Arc<ConnInner>, writer: Arc<OwnedWriteHalf>) -> Result<()> {
+async fn write_loop(inner: &Arc<ConnInner>, mut writer: Writer) -> Result<()> {
     enum Next {
         Write,
         Wait,
@@ -109,9 +149,9 @@ async fn write_loop(inner: &Arc<ConnInner>, writer: Arc<OwnedWriteHalf>) -> Resu
         }
         let deadline = inner.opts.write_deadline;
         let written = if deadline.is_zero() {
-            write_all_shared(&writer, &spare).await
+            writer.write_all(&spare).await
         } else {
-            match tokio::time::timeout(deadline, write_all_shared(&writer, &spare)).await {
+            match tokio::time::timeout(deadline, writer.write_all(&spare)).await {
                 Ok(r) => r,
                 Err(_) => {
                     return Err(Error::new(
@@ -153,7 +193,7 @@ async fn ping_loop(inner: &Arc<ConnInner>) -> Result<()> {
 
 async fn read_loop(
     inner: &Arc<ConnInner>,
-    mut reader: OwnedReadHalf,
+    mut reader: impl AsyncRead + Unpin,
     leftover: Vec<u8>,
 ) -> Result<()> {
     let size = inner.opts.io_buf_size.max(4096);
@@ -233,7 +273,7 @@ fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -> Result<()
             c.in_msgs.fetch_add(1, Ordering::Relaxed);
             c.in_bytes
                 .fetch_add((payload.len() + headers.map_or(0, <[u8]>::len)) as u64, Ordering::Relaxed);
-            let msg = Message::from_parts(subject, reply, headers, payload);
+            let msg = Message::from_parts_padded(subject, reply, headers, payload, inner.opts.message_padding);
             if sid == inner.resp.sid.load(Ordering::Relaxed) {
                 inner.resp.deliver(msg);
                 return Ok(());

@@ -45,14 +45,27 @@ impl Message {
         raw_headers: Option<&[u8]>,
         data: &[u8],
     ) -> Message {
+        Message::from_parts_padded(subject, reply, raw_headers, data, 0)
+    }
+
+    /// Like [`Message::from_parts`], with `padding` zero bytes after the
+    /// payload's NUL for applications that write past the payload.
+    pub(crate) fn from_parts_padded(
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        raw_headers: Option<&[u8]>,
+        data: &[u8],
+        padding: usize,
+    ) -> Message {
         let reply_bytes = reply.unwrap_or(b"");
-        let mut buf = Vec::with_capacity(subject.len() + reply_bytes.len() + data.len() + 3);
+        let mut buf = Vec::with_capacity(subject.len() + reply_bytes.len() + data.len() + 3 + padding);
         buf.extend_from_slice(subject);
         buf.push(0);
         buf.extend_from_slice(reply_bytes);
         buf.push(0);
         buf.extend_from_slice(data);
         buf.push(0);
+        buf.resize(buf.len() + padding, 0);
         let mut msg = Message {
             buf: buf.into_boxed_slice(),
             subject_len: subject.len() as u32,
@@ -112,9 +125,13 @@ impl Message {
         &self.buf[start..start + self.data_len as usize + 1]
     }
 
-    /// Whether this is the server's no-responders reply to a request.
+    /// Whether this is a no-responders reply: no payload and a `Status`
+    /// header of 503.
     pub fn is_no_responders(&self) -> bool {
-        self.no_responders
+        match &self.headers {
+            Some(h) => self.data_len == 0 && h.get(STATUS_HEADER) == Some(NO_RESPONDERS_STATUS),
+            None => self.no_responders,
+        }
     }
 
     /// Whether the message has at least one header, without decoding them.

@@ -1,6 +1,7 @@
 //! The safe Rust NATS client that the C layer wraps. Nothing in this
 //! module knows about C types.
 
+pub mod auth;
 pub mod conn;
 pub(crate) mod connect;
 pub mod delivery;
@@ -15,8 +16,11 @@ pub mod parser;
 pub(crate) mod pool;
 pub(crate) mod request;
 pub mod runtime;
+pub mod secret;
 pub mod status;
+pub(crate) mod stream;
 pub mod sub;
+pub mod tls;
 pub mod url;
 
 pub use conn::{ConnStatus, Connection, Statistics};

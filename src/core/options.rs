@@ -3,7 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::auth::{NKeyAuth, UserCredentials};
 use super::conn::Connection;
+use super::secret::Secret;
+use super::tls::TlsOptions;
 use super::status::Error;
 use super::sub::Subscription;
 
@@ -17,8 +20,17 @@ pub const DEFAULT_MAX_PINGS_OUT: i32 = 2;
 pub const DEFAULT_IO_BUF_SIZE: usize = 32 * 1024;
 /// Messages a subscription may queue before it is a slow consumer.
 pub const DEFAULT_MAX_PENDING_MSGS: i64 = 65536;
-/// Bytes a subscription may queue before it is a slow consumer: 64 MiB.
-pub const DEFAULT_MAX_PENDING_BYTES: i64 = 64 * 1024 * 1024;
+/// Bytes a subscription may queue per allowed pending message when no
+/// byte limit is set: 1 KiB, so 64 MiB for the default message limit.
+pub const PENDING_BYTES_PER_MSG: i64 = 1024;
+
+impl Options {
+    /// Pending byte limit new subscriptions get.
+    pub fn pending_bytes_limit(&self) -> i64 {
+        self.max_pending_bytes
+            .unwrap_or(self.max_pending_msgs.saturating_mul(PENDING_BYTES_PER_MSG))
+    }
+}
 /// Reconnect attempts per server before it leaves the pool.
 pub const DEFAULT_MAX_RECONNECT: i32 = 60;
 /// Pause between two rounds of reconnect attempts: 2 seconds.
@@ -41,6 +53,11 @@ pub type TokenCallback = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 /// Callback that returns the reconnect delay for an attempt number.
 pub type ReconnectDelayCallback = Arc<dyn Fn(&Connection, i32) -> Duration + Send + Sync>;
 
+/// Callback that opens a TCP connection to a host and port, for example
+/// through a proxy.
+pub type ProxyConnectCallback =
+    Arc<dyn Fn(&str, u16) -> super::status::Result<std::net::TcpStream> + Send + Sync>;
+
 /// Every setting of a connection. Cloned when a connection is created, so
 /// later changes to the options do not affect it.
 #[derive(Clone)]
@@ -60,7 +77,8 @@ pub struct Options {
     pub max_pings_out: i32,
     pub io_buf_size: usize,
     pub max_pending_msgs: i64,
-    pub max_pending_bytes: i64,
+    /// `None` means 1 KiB per allowed pending message, as cnats sizes it.
+    pub max_pending_bytes: Option<i64>,
     pub allow_reconnect: bool,
     /// Negative means unlimited.
     pub max_reconnect: i32,
@@ -70,10 +88,14 @@ pub struct Options {
     pub custom_reconnect_delay: Option<ReconnectDelayCallback>,
     pub reconnect_buf_size: usize,
     pub user: Option<String>,
-    pub password: Option<String>,
-    pub token: Option<String>,
+    pub password: Option<Secret>,
+    pub token: Option<Secret>,
     pub token_handler: Option<TokenCallback>,
+    /// Require TLS (set by `SetSecure` or any TLS option).
     pub secure: bool,
+    pub tls: TlsOptions,
+    pub user_credentials: Option<UserCredentials>,
+    pub nkey: Option<NKeyAuth>,
     pub closed_cb: Option<ConnectionCallback>,
     pub disconnected_cb: Option<ConnectionCallback>,
     pub reconnected_cb: Option<ConnectionCallback>,
@@ -91,6 +113,10 @@ pub struct Options {
     /// Zero disables the write deadline.
     pub write_deadline: Duration,
     pub ignore_auth_error_abort: bool,
+    /// Zero bytes allocated after each received payload.
+    pub message_padding: usize,
+    /// Opens the TCP connection in place of the library, for proxies.
+    pub proxy_connect: Option<ProxyConnectCallback>,
     /// Deliver asynchronous messages through the shared thread pool.
     pub global_delivery: bool,
     /// Address families to connect to: 0 any, 4, 6, 46 or 64 (in that order).
@@ -112,7 +138,7 @@ impl Default for Options {
             max_pings_out: DEFAULT_MAX_PINGS_OUT,
             io_buf_size: DEFAULT_IO_BUF_SIZE,
             max_pending_msgs: DEFAULT_MAX_PENDING_MSGS,
-            max_pending_bytes: DEFAULT_MAX_PENDING_BYTES,
+            max_pending_bytes: None,
             allow_reconnect: true,
             max_reconnect: DEFAULT_MAX_RECONNECT,
             reconnect_wait: DEFAULT_RECONNECT_WAIT,
@@ -125,6 +151,9 @@ impl Default for Options {
             token: None,
             token_handler: None,
             secure: false,
+            tls: TlsOptions::default(),
+            user_credentials: None,
+            nkey: None,
             closed_cb: None,
             disconnected_cb: None,
             reconnected_cb: None,
@@ -143,6 +172,8 @@ impl Default for Options {
             ignore_auth_error_abort: false,
             ip_resolution_order: 0,
             global_delivery: super::delivery::default_to_pool(),
+            message_padding: 0,
+            proxy_connect: None,
         }
     }
 }

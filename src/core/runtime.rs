@@ -42,6 +42,11 @@ pub fn handle() -> Result<Handle> {
     Ok(handle)
 }
 
+/// Whether the runtime is running.
+pub fn is_open() -> bool {
+    RUNTIME.lock().is_some()
+}
+
 /// Stops the runtime, waiting up to `timeout` for its tasks to end.
 /// Returns false if tasks were still running at the deadline.
 pub fn close(timeout: Duration) -> bool {

@@ -306,6 +306,9 @@ impl Subscription {
                 if st.drain.is_some() {
                     inner.drain_cond.notify_all();
                 }
+                if msg.is_no_responders() {
+                    return Err(Error::from_status(Status::NoResponders));
+                }
                 if st.max > 0 && st.delivered >= st.max {
                     st.closed = Closed::MaxDelivered;
                     drop(st);

@@ -35,7 +35,12 @@ fn percent_decode(url: &str, text: &str) -> Result<String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| invalid(url, "bad percent-encoding in user information"))?;
+                .ok_or_else(|| {
+                    Error::new(
+                        Status::Err,
+                        format!("invalid URL '{url}': invalid percent encoding in the user information"),
+                    )
+                })?;
             out.push(hex);
             i += 3;
         } else {
@@ -105,11 +110,11 @@ impl ServerUrl {
                 .parse::<u16>()
                 .map_err(|_| invalid(input, &format!("invalid port '{p}'")))?,
         };
-        let userinfo_text = match (&user, &password) {
-            (Some(u), Some(p)) => format!("{u}:{p}@"),
-            (Some(u), None) => format!("{u}@"),
-            (None, Some(p)) => format!(":{p}@"),
-            (None, None) => String::new(),
+        // The normalised form keeps the user information as written
+        // (still percent-encoded), as cnats reports it.
+        let userinfo_text = match userinfo {
+            None | Some("") => String::new(),
+            Some(info) => format!("{info}@"),
         };
         let host_text = if host.contains(':') {
             format!("[{host}]")
@@ -185,6 +190,8 @@ mod tests {
         let u = ServerUrl::parse("nats://us%40r:p%3Ass@h:1").unwrap();
         assert_eq!(u.user.as_deref(), Some("us@r"));
         assert_eq!(u.password.as_deref(), Some("p:ss"));
+        assert_eq!(u.full, "nats://us%40r:p%3Ass@h:1");
+        assert_eq!(ServerUrl::parse("nats://a%zz@h").unwrap_err().status, Status::Err);
         let u = ServerUrl::parse("[::1]:5000").unwrap();
         assert_eq!(u.host, "::1");
         assert_eq!(u.host_port(), "[::1]:5000");

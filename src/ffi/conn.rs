@@ -444,6 +444,9 @@ unsafe fn finish_request(
             *replyMsg = Box::into_raw(Box::new(natsMsg { msg }));
             natsStatus::NATS_OK
         }
+        // A request that gets no reply in time is an expected outcome, so
+        // like cnats it leaves the last error alone.
+        Err(e) if e.status == Status::Timeout => natsStatus::NATS_TIMEOUT,
         Err(e) => set_error(func, &e),
     }
 }
@@ -561,9 +564,7 @@ unsafe fn subscribe_impl(
             None => None,
             Some(q) => match opt_str(func, "queueGroup", q) {
                 Ok(Some(q)) if !q.is_empty() => Some(q),
-                Ok(_) => {
-                    return set_text(func, Status::InvalidQueueName, format!("{func}: queue group is NULL or empty"))
-                }
+                Ok(_) => return set_text(func, Status::InvalidArg, format!("{func}: queue group is NULL or empty")),
                 Err(s) => return s,
             },
         };

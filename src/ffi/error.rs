@@ -31,10 +31,18 @@ thread_local! {
 /// and returns its status.
 pub fn set_error(func: &'static str, error: &Error) -> natsStatus {
     let status = natsStatus::from(error.status);
+    // The text starts with the status' own description, as cnats' texts
+    // do, followed by the detail.
+    let fixed = error.status.text();
+    let text = if error.text.to_ascii_lowercase().contains(&fixed.to_ascii_lowercase()) {
+        error.text.clone()
+    } else {
+        format!("{fixed}: {}", error.text)
+    };
     LAST_ERROR.with(|cell| {
         let mut last = cell.borrow_mut();
         last.status = status;
-        last.text = CString::new(error.text.replace('\0', " ")).unwrap_or_default();
+        last.text = CString::new(text.replace('\0', " ")).unwrap_or_default();
         last.frames.clear();
         last.frames.push(func);
         last.dropped_frames = 0;

@@ -38,13 +38,13 @@ pub unsafe extern "C" fn natsHeader_New(new_header: *mut *mut natsHeader) -> nat
 /// Sets `key` to `value`, replacing its previous values.
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Set(h: *mut natsHeader, key: *const c_char, value: *const c_char) -> natsStatus {
-    with_header("natsHeader_Set", h, |hs| ops::set("natsHeader_Set", hs, key, value, false))
+    with_header("natsHeader_Set", h, |hs| ops::set("natsHeader_Set", hs, key, value, false, false))
 }
 
 /// Adds `value` to the values of `key`.
 #[no_mangle]
 pub unsafe extern "C" fn natsHeader_Add(h: *mut natsHeader, key: *const c_char, value: *const c_char) -> natsStatus {
-    with_header("natsHeader_Add", h, |hs| ops::set("natsHeader_Add", hs, key, value, true))
+    with_header("natsHeader_Add", h, |hs| ops::set("natsHeader_Add", hs, key, value, true, false))
 }
 
 /// Points `*value` at the first value of `key`; `NATS_NOT_FOUND` when absent.

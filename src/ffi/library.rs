@@ -209,7 +209,8 @@ pub unsafe extern "C" fn nats_GetLastErrorStack(buffer: *mut c_char, bufLen: usi
     }
 }
 
-/// Prints the calling thread's last error and its stack to `file`.
+/// Prints the calling thread's last error and its stack to `file`, one
+/// numbered frame per line.
 #[no_mangle]
 pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
     if file.is_null() {
@@ -219,16 +220,20 @@ pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
         return;
     };
     let text = CStr::from_ptr(text).to_string_lossy();
-    let mut out = format!("Error: {} - {}", status as i32, text);
-    if let Some(stack) = stack_text() {
-        out.push_str("\nStack: (library version: 3.13.0)\n");
-        for line in stack.lines() {
-            out.push_str("  ");
-            out.push_str(line);
-            out.push('\n');
+    let fixed = CStr::from_ptr(natsStatus_GetText(status)).to_string_lossy();
+    let mut out = format!("Error: {} - {}", status as i32, fixed);
+    if !text.is_empty() {
+        out.push_str(" - ");
+        out.push_str(&text);
+    }
+    out.push_str("\nStack: (library version: 3.13.0)\n");
+    if let Some((frames, dropped)) = error::last_error_stack() {
+        for (i, frame) in frames.iter().enumerate() {
+            out.push_str(&format!("  {:02} - {frame}\n", i + 1));
         }
-    } else {
-        out.push('\n');
+        if dropped > 0 {
+            out.push_str(&format!(" {dropped} more...\n"));
+        }
     }
     let c = std::ffi::CString::new(out.replace('\0', " ")).unwrap_or_default();
     libc::fputs(c.as_ptr(), file);
@@ -249,6 +254,13 @@ pub extern "C" fn nats_Close() {
 #[no_mangle]
 pub extern "C" fn nats_CloseAndWait(timeout: i64) -> natsStatus {
     guard_status("nats_CloseAndWait", || {
+        if !runtime::is_open() {
+            return set_text(
+                "nats_CloseAndWait",
+                Status::NotInitialized,
+                "the library is not open, or was already closed",
+            );
+        }
         crate::core::events::shutdown();
         let wait = if timeout <= 0 {
             Duration::from_secs(3600)

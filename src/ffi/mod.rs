@@ -12,6 +12,7 @@ pub mod library;
 pub mod lifecycle;
 pub mod msg;
 pub mod options;
+pub mod security;
 pub mod status;
 pub mod sub;
 pub mod types;

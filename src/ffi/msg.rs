@@ -124,17 +124,23 @@ pub unsafe extern "C" fn natsMsgList_Destroy(list: *mut natsMsgList) {
 pub(crate) mod ops {
     use super::*;
 
+    /// Sets or adds a value. A NULL value is stored as empty when
+    /// `null_value_ok`, as message headers allow, and is rejected otherwise.
     pub(crate) unsafe fn set(
         func: &'static str,
         h: &mut Headers,
         key: *const c_char,
         value: *const c_char,
         append: bool,
+        null_value_ok: bool,
     ) -> natsStatus {
         let key = match key_arg(func, key) {
             Ok(k) => k,
             Err(s) => return s,
         };
+        if value.is_null() && !null_value_ok {
+            return null_arg(func, "value");
+        }
         let value = match opt_str(func, "value", value) {
             Ok(v) => v.unwrap_or(""),
             Err(s) => return s,
@@ -166,6 +172,7 @@ pub(crate) mod ops {
         if value.is_null() {
             return null_arg(func, "value");
         }
+        *value = std::ptr::null();
         match h.and_then(|h| h.get_c(key)) {
             Some(v) => {
                 *value = v.as_ptr();
@@ -208,6 +215,8 @@ pub(crate) mod ops {
         if count.is_null() {
             return null_arg(func, "count");
         }
+        *values = std::ptr::null_mut();
+        *count = 0;
         match h.and_then(|h| h.values_c(key)) {
             Some(list) if !list.is_empty() => out_list(func, list, values, count),
             _ => natsStatus::NATS_NOT_FOUND,
@@ -226,6 +235,8 @@ pub(crate) mod ops {
         if count.is_null() {
             return null_arg(func, "count");
         }
+        *keys = std::ptr::null_mut();
+        *count = 0;
         match h {
             Some(h) if !h.is_empty() => out_list(func, h.keys_c(), keys, count),
             _ => natsStatus::NATS_NOT_FOUND,
@@ -264,7 +275,7 @@ unsafe fn with_msg(
 pub unsafe extern "C" fn natsMsgHeader_Set(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     const F: &str = "natsMsgHeader_Set";
     with_msg(F, msg, |m| match m.headers_mut() {
-        Ok(h) => ops::set(F, h, key, value, false),
+        Ok(h) => ops::set(F, h, key, value, false, true),
         Err(e) => set_error(F, &e),
     })
 }
@@ -274,7 +285,7 @@ pub unsafe extern "C" fn natsMsgHeader_Set(msg: *mut natsMsg, key: *const c_char
 pub unsafe extern "C" fn natsMsgHeader_Add(msg: *mut natsMsg, key: *const c_char, value: *const c_char) -> natsStatus {
     const F: &str = "natsMsgHeader_Add";
     with_msg(F, msg, |m| match m.headers_mut() {
-        Ok(h) => ops::set(F, h, key, value, true),
+        Ok(h) => ops::set(F, h, key, value, true, true),
         Err(e) => set_error(F, &e),
     })
 }

@@ -24,7 +24,7 @@ fn millis(ms: i64) -> Duration {
 
 /// Locks the options behind `opts`, or records `NATS_INVALID_ARG` when it
 /// is NULL or `invalid` holds.
-unsafe fn with_opts(
+pub(crate) unsafe fn with_opts(
     func: &'static str,
     opts: *mut natsOptions,
     invalid: Option<&str>,
@@ -67,37 +67,20 @@ pub unsafe extern "C" fn natsOptions_Destroy(opts: *mut natsOptions) {
         return;
     }
     guard("natsOptions_Destroy", (), || {
-        let boxed = Box::from_raw(opts);
-        let mut o = boxed.inner.lock();
-        wipe(&mut o.password);
-        wipe(&mut o.token);
+        // Passwords, tokens and seeds are `Secret`s, wiped as they drop.
+        drop(Box::from_raw(opts));
     })
 }
 
-/// Overwrites a secret's bytes before it is freed.
-fn wipe(secret: &mut Option<String>) {
-    if let Some(s) = secret.take() {
-        let mut bytes = s.into_bytes();
-        for b in bytes.iter_mut() {
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
-    }
-}
-
 /// Sets the server URL, or a comma-separated list of them; NULL clears it.
-/// The URLs are checked when connecting.
+/// The URLs are parsed when connecting, where an invalid one fails.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetURL(opts: *mut natsOptions, url: *const c_char) -> natsStatus {
     const F: &str = "natsOptions_SetURL";
     with_opts(F, opts, None, |o| match opt_str(F, "url", url) {
         Ok(u) => {
-            let trimmed = u.map(str::trim).filter(|s| !s.is_empty());
-            if let Some(list) = trimmed {
-                if let Err(e) = crate::core::url::parse_list(list) {
-                    return super::error::set_error(F, &e);
-                }
-            }
-            o.url = trimmed.map(str::to_string);
+            // Parsed at connect time, as cnats does.
+            o.url = u.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
             natsStatus::NATS_OK
         }
         Err(s) => s,
@@ -127,9 +110,6 @@ pub unsafe extern "C" fn natsOptions_SetServers(
                 Ok(t) => t,
                 Err(s) => return s,
             };
-            if let Err(e) = crate::core::url::ServerUrl::parse(text) {
-                return super::error::set_error(F, &e);
-            }
             list.push(text.trim().to_string());
         }
         o.servers = list;
@@ -151,8 +131,7 @@ pub unsafe extern "C" fn natsOptions_SetUserInfo(
             (Err(s), _) | (_, Err(s)) => return s,
         };
         o.user = u.map(str::to_string);
-        wipe(&mut o.password);
-        o.password = p.map(str::to_string);
+        o.password = p.map(crate::core::secret::Secret::new);
         natsStatus::NATS_OK
     })
 }
@@ -174,8 +153,7 @@ pub unsafe extern "C" fn natsOptions_SetToken(opts: *mut natsOptions, token: *co
                 "Cannot set a token if a token handler has already been set",
             );
         }
-        wipe(&mut o.token);
-        o.token = t.map(str::to_string);
+        o.token = t.map(crate::core::secret::Secret::new);
         natsStatus::NATS_OK
     })
 }
@@ -341,7 +319,7 @@ pub unsafe extern "C" fn natsOptions_SetMaxPendingMsgs(opts: *mut natsOptions, m
 pub unsafe extern "C" fn natsOptions_SetMaxPendingBytes(opts: *mut natsOptions, maxPending: i64) -> natsStatus {
     let bad = (maxPending <= 0).then_some("maxPending must be positive");
     with_opts("natsOptions_SetMaxPendingBytes", opts, bad, |o| {
-        o.max_pending_bytes = maxPending;
+        o.max_pending_bytes = Some(maxPending);
         natsStatus::NATS_OK
     })
 }
@@ -641,6 +619,57 @@ pub unsafe extern "C" fn natsOptions_IPResolutionOrder(opts: *mut natsOptions, o
 pub unsafe extern "C" fn natsOptions_UseGlobalMessageDelivery(opts: *mut natsOptions, global: bool) -> natsStatus {
     with_opts("natsOptions_UseGlobalMessageDelivery", opts, None, |o| {
         o.global_delivery = global;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Allocates `paddingSize` extra zero bytes after the payload of every
+/// received message.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetMessageBufferPadding(opts: *mut natsOptions, paddingSize: c_int) -> natsStatus {
+    let bad = (paddingSize < 0).then_some("paddingSize must not be negative");
+    with_opts("natsOptions_SetMessageBufferPadding", opts, bad, |o| {
+        o.message_padding = paddingSize as usize;
+        natsStatus::NATS_OK
+    })
+}
+
+/// Callback that opens the TCP connection to `host`:`port` itself (for
+/// example through a proxy) and stores the connected socket in `*fd`.
+pub type natsProxyConnHandler = Option<
+    unsafe extern "C" fn(fd: *mut super::types::natsSock, host: *mut c_char, port: c_int, closure: *mut c_void) -> natsStatus,
+>;
+
+/// Sets a callback that opens the TCP connections in place of the
+/// library; NULL restores direct connections. The library owns and closes
+/// the socket it returns.
+#[no_mangle]
+pub unsafe extern "C" fn natsOptions_SetProxyConnHandler(
+    opts: *mut natsOptions,
+    proxyConnHandler: natsProxyConnHandler,
+    closure: *mut c_void,
+) -> natsStatus {
+    with_opts("natsOptions_SetProxyConnHandler", opts, None, |o| {
+        o.proxy_connect = proxyConnHandler.map(|cb| {
+            let closure = SendPtr(closure);
+            Arc::new(move |host: &str, port: u16| {
+                use std::os::fd::FromRawFd;
+                let closure = closure;
+                let chost = std::ffi::CString::new(host).unwrap_or_default();
+                let mut fd: super::types::natsSock = -1;
+                let status = unsafe { cb(&mut fd, chost.as_ptr() as *mut c_char, c_int::from(port), closure.0) };
+                if status != natsStatus::NATS_OK {
+                    return Err(crate::core::Error::new(
+                        status.to_core().unwrap_or(Status::Err),
+                        format!("proxy connect callback failed for {host}:{port}"),
+                    ));
+                }
+                if fd < 0 {
+                    return Err(crate::core::Error::new(Status::NoServer, "proxy connect callback returned no socket"));
+                }
+                Ok(unsafe { std::net::TcpStream::from_raw_fd(fd) })
+            }) as crate::core::options::ProxyConnectCallback
+        });
         natsStatus::NATS_OK
     })
 }

@@ -101,17 +101,24 @@ pub unsafe extern "C" fn natsSubscription_GetConnection(sub: *mut natsSubscripti
     })
 }
 
-/// Returns the subscription id, 0 when `sub` is NULL.
+/// Returns the subscription id, 0 when `sub` is NULL or no longer valid.
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetID(sub: *mut natsSubscription) -> i64 {
     if sub.is_null() {
         return 0;
     }
-    guard("natsSubscription_GetID", 0, || sub_ref(sub).id() as i64)
+    guard("natsSubscription_GetID", 0, || {
+        let s = sub_ref(sub);
+        if s.is_valid() {
+            s.id() as i64
+        } else {
+            0
+        }
+    })
 }
 
 /// Returns the subject of the subscription, valid as long as the
-/// subscription; NULL when `sub` is NULL.
+/// subscription; NULL when `sub` is NULL or no longer valid.
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_GetSubject(sub: *mut natsSubscription) -> *const c_char {
     if sub.is_null() {
@@ -119,8 +126,11 @@ pub unsafe extern "C" fn natsSubscription_GetSubject(sub: *mut natsSubscription)
     }
     guard("natsSubscription_GetSubject", std::ptr::null(), || {
         let s = sub_ref(sub);
-        let p = s.subject_c().as_ptr();
-        p
+        if s.is_valid() {
+            s.subject_c().as_ptr()
+        } else {
+            std::ptr::null()
+        }
     })
 }
 
