@@ -266,7 +266,7 @@ pub unsafe extern "C" fn natsConnection_GetLastError(
     lastError: *mut *const c_char,
 ) -> natsStatus {
     if nc.is_null() {
-        return natsStatus::NATS_INVALID_ARG;
+        return null_arg("natsConnection_GetLastError", "nc");
     }
     guard("natsConnection_GetLastError", natsStatus::NATS_ERR, || {
         let conn = conn_ref(nc);

@@ -268,7 +268,7 @@ pub unsafe extern "C" fn natsSubscription_WaitForDrainCompletion(sub: *mut natsS
 #[no_mangle]
 pub unsafe extern "C" fn natsSubscription_DrainCompletionStatus(sub: *mut natsSubscription) -> natsStatus {
     if sub.is_null() {
-        return natsStatus::NATS_INVALID_ARG;
+        return null_arg("natsSubscription_DrainCompletionStatus", "sub");
     }
     guard("natsSubscription_DrainCompletionStatus", natsStatus::NATS_ERR, || {
         natsStatus::from(sub_ref(sub).drain_status())

@@ -31,7 +31,8 @@ pub unsafe extern "C" fn natsMsg_Create(
             Err(s) => return s,
         };
         let reply = match opt_str(F, "reply", reply) {
-            Ok(r) => r.filter(|r| !r.is_empty()),
+            Ok(Some("")) => return set_text(F, Status::InvalidArg, format!("{F}: reply is empty; pass NULL for none")),
+            Ok(r) => r,
             Err(s) => return s,
         };
         let bytes = match super::handles::payload(F, data as *const libc::c_void, dataLen) {
