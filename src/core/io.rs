@@ -26,6 +26,10 @@ const WRITE_CHUNK_HINT: usize = 64 * 1024;
 /// released instead of kept for the next swap.
 const MAX_SPARE_CAPACITY: usize = 4 * 1024 * 1024;
 
+/// Free buffer space below which the reader grows its buffer before the
+/// next read.
+const MIN_READ_ROOM: usize = 1024;
+
 /// What ended a socket's life.
 pub(crate) enum Ended {
     Closed,
@@ -197,28 +201,26 @@ async fn read_loop(
     leftover: Vec<u8>,
 ) -> Result<()> {
     let size = inner.opts.io_buf_size.max(4096);
+    // Reads go into the vector's spare capacity, which is never zeroed, so
+    // an idle connection only touches the pages its few bytes land in.
     let mut buf = leftover;
-    buf.reserve(size);
-    let mut filled = buf.len();
-    buf.resize(filled.max(size), 0);
+    buf.reserve(size.saturating_sub(buf.len()));
     let mut batch = Batch::default();
     loop {
-        if filled > 0 {
-            let parsed = parser::parse(&buf[..filled], |op| handle_op(inner, &mut batch, op));
+        if !buf.is_empty() {
+            let parsed = parser::parse(&buf, |op| handle_op(inner, &mut batch, op));
             batch.finish();
             let consumed = parsed?;
             if consumed > 0 {
-                buf.copy_within(consumed..filled, 0);
-                filled -= consumed;
+                buf.drain(..consumed);
             }
         }
-        if filled == buf.len() {
+        if buf.capacity() - buf.len() < MIN_READ_ROOM {
             // One operation is larger than the buffer: grow it.
-            let new_len = buf.len() * 2;
-            buf.resize(new_len, 0);
+            buf.reserve(buf.capacity().max(size));
         }
         let n = reader
-            .read(&mut buf[filled..])
+            .read_buf(&mut buf)
             .await
             .map_err(|e| io_error("read failed", e))?;
         if n == 0 {
@@ -227,7 +229,6 @@ async fn read_loop(
                 "connection closed by the server",
             ));
         }
-        filled += n;
     }
 }
 
