@@ -60,6 +60,36 @@ typedef void (*natsMsgHandler)(struct natsConnection *nc,
                                void *closure);
 
 /**
+ * A socket descriptor.
+ */
+typedef int natsSock;
+
+/**
+ * Callback that starts watching `socket` for `nc` in `loop`. On the first
+ * call `*userData` is NULL and the adapter stores its own state there; on
+ * calls after a reconnect it contains that state again.
+ */
+typedef natsStatus (*natsEvLoop_Attach)(void **userData,
+                                        void *loop_,
+                                        struct natsConnection *nc,
+                                        natsSock socket);
+
+/**
+ * Callback that starts (`add` true) or stops read notifications.
+ */
+typedef natsStatus (*natsEvLoop_ReadAddRemove)(void *userData, bool add);
+
+/**
+ * Callback that starts (`add` true) or stops write notifications.
+ */
+typedef natsStatus (*natsEvLoop_WriteAddRemove)(void *userData, bool add);
+
+/**
+ * Callback that stops watching the connection, which is closed.
+ */
+typedef natsStatus (*natsEvLoop_Detach)(void *userData);
+
+/**
  * Callback run when a library thread starts.
  */
 typedef void (*natsThreadStartedHandler)(void *closure);
@@ -158,11 +188,6 @@ typedef void (*natsErrHandler)(struct natsConnection *nc,
                                struct natsSubscription *subscription,
                                natsStatus err,
                                void *closure);
-
-/**
- * A socket descriptor.
- */
-typedef int natsSock;
 
 /**
  * Callback that opens the TCP connection to `host`:`port` itself (for
@@ -475,6 +500,47 @@ natsStatus natsConnection_SendRequest(struct natsConnection *nc,
                                       const char *reply,
                                       const void *data,
                                       int dataLen);
+
+/**
+ * Makes the application's event loop `loop` read the connections' sockets
+ * (plain TCP; TLS connections are read by the library itself). The
+ * library calls `attachCb` with the socket after each connect and
+ * reconnect, `readCb` to start and stop read notifications, and
+ * `detachCb` once the connection is closed; the loop calls
+ * `natsConnection_ProcessReadEvent` when the socket is readable. Writes
+ * stay with the library, so `writeCb` is never asked to add. The
+ * callbacks may be called from library threads.
+ */
+natsStatus natsOptions_SetEventLoop(struct natsOptions *opts,
+                                    void *loop_,
+                                    natsEvLoop_Attach attachCb,
+                                    natsEvLoop_ReadAddRemove readCb,
+                                    natsEvLoop_WriteAddRemove writeCb,
+                                    natsEvLoop_Detach detachCb);
+
+/**
+ * Reads and processes what the connection's socket has; the event loop
+ * calls it when the socket is readable.
+ */
+void natsConnection_ProcessReadEvent(struct natsConnection *nc);
+
+/**
+ * Accepted for compatibility: the library writes from its own threads and
+ * never asks the loop for write notifications.
+ */
+void natsConnection_ProcessWriteEvent(struct natsConnection *nc);
+
+/**
+ * Marks `*socket` as released by the loop by setting it to -1. The
+ * library closes its sockets itself, so this never closes a descriptor.
+ */
+void natsConnection_ProcessCloseEvent(natsSock *socket);
+
+/**
+ * Accepted for compatibility: called by adapters once detached; the
+ * library holds no reference for the loop that would need releasing.
+ */
+void natsConnection_ProcessDetachedEvent(struct natsConnection *nc);
 
 /**
  * Creates an empty header set, released with `natsHeader_Destroy`.

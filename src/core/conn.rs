@@ -194,6 +194,8 @@ pub(crate) struct ConnInner {
     pub(crate) resp: RespMux,
     pub(crate) counters: Counters,
     name_c: Option<CString>,
+    /// State of the event loop mode, unused without an event loop.
+    pub(crate) evloop: super::evloop::LoopState,
     /// Abort handle of the I/O task, used when a close cannot flush in time.
     pub(crate) io_task: Mutex<Option<tokio::task::AbortHandle>>,
 }
@@ -298,6 +300,7 @@ impl ConnInner {
             counters: Counters::default(),
             name_c,
             io_task: Mutex::new(None),
+            evloop: Default::default(),
             opts,
         })
     }
@@ -610,6 +613,7 @@ impl ConnInner {
         if let Some(task) = self.io_task.lock().take() {
             task.abort();
         }
+        super::evloop::detach(self);
         let subs: Vec<Arc<SubInner>> = self.subs.lock().drain().map(|(_, s)| s).collect();
         for sub in subs {
             sub.close(Closed::ConnectionClosed);

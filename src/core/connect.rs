@@ -325,6 +325,7 @@ pub(crate) fn connect(inner: &Arc<ConnInner>) -> Result<()> {
         Ok(est) => {
             install(inner, &est);
             inner.set_status(ConnStatus::Connected);
+            attach_on_caller(inner, &est)?;
             Some(est)
         }
         Err(e) if inner.opts.retry_on_failed_connect && inner.opts.allow_reconnect => {
@@ -346,6 +347,31 @@ pub(crate) fn connect(inner: &Arc<ConnInner>) -> Result<()> {
         task_inner.state_cond.notify_all();
     });
     *inner.io_task.lock() = Some(task.abort_handle());
+    Ok(())
+}
+
+/// Attaches the application's event loop to the first socket on the
+/// thread that connects, which is usually the loop's own thread: adapters
+/// such as the libuv one must create their loop handles there.
+fn attach_on_caller(inner: &Arc<ConnInner>, est: &Established) -> Result<()> {
+    use std::os::fd::AsRawFd;
+
+    let (Some(evloop), Stream::Plain(tcp)) = (inner.opts.event_loop.as_ref(), &est.stream) else {
+        return Ok(());
+    };
+    let conn = Connection::from_inner(inner.clone());
+    let mut state = *inner.evloop.user_state.lock();
+    let result = evloop
+        .attach(&conn, tcp.as_raw_fd(), &mut state)
+        .and_then(|()| evloop.read(state, true));
+    *inner.evloop.user_state.lock() = state;
+    *inner.evloop.attached.lock() = true;
+    if let Err(e) = result {
+        inner.set_status(ConnStatus::Closed);
+        inner.out.lock().closed = true;
+        return Err(e);
+    }
+    inner.evloop.pre_attached.store(true, Ordering::Relaxed);
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use tokio_openssl::SslStream;
 
 use super::stream::Stream;
 
-use super::conn::ConnInner;
+use super::conn::{ConnInner, Connection};
 use super::connect::{auth_error, io_error, post_conn_event, Established};
 use super::info::ServerInfo;
 use super::message::Message;
@@ -42,6 +42,12 @@ pub(crate) async fn serve(inner: &Arc<ConnInner>, est: Established) -> Ended {
         stream, leftover, ..
     } = est;
     let result = match stream {
+        Stream::Plain(tcp) if inner.opts.event_loop.is_some() => {
+            let (reader, writer) = tcp.into_split();
+            let writer = Arc::new(writer);
+            inner.out.lock().socket = Some(writer.clone());
+            run_with_event_loop(inner, reader, Writer::Plain(writer), leftover).await
+        }
         Stream::Plain(tcp) => {
             let (reader, writer) = tcp.into_split();
             let writer = Arc::new(writer);
@@ -79,6 +85,48 @@ async fn run_socket(
             "reconnect requested by the application",
         )),
     }
+}
+
+/// Serves a socket whose reads the application's event loop drives.
+async fn run_with_event_loop(
+    inner: &Arc<ConnInner>,
+    reader: tokio::net::tcp::OwnedReadHalf,
+    writer: Writer,
+    leftover: Vec<u8>,
+) -> Result<()> {
+    let loop_reader = super::evloop::LoopReader::new(reader, leftover);
+    let fd = loop_reader.fd();
+    *inner.evloop.reader.lock() = Some(loop_reader);
+    *inner.evloop.attached.lock() = true;
+    let attached = if inner.evloop.pre_attached.swap(false, Ordering::Relaxed) {
+        Ok(())
+    } else {
+        super::evloop::call(inner, move |l, conn, state| {
+            l.attach(conn, fd, state)?;
+            l.read(*state, true)
+        })
+        .await
+    };
+    let result = match attached {
+        Err(e) => Err(e),
+        Ok(()) => {
+            // Bytes that arrived with the handshake are parsed now.
+            Connection::from_inner(inner.clone()).process_read_event();
+            tokio::select! {
+                r = write_loop(inner, writer) => r,
+                r = ping_loop(inner) => r,
+                _ = inner.evloop.failed.notified() => Err(super::evloop::take_failure(inner)),
+                _ = inner.force_reconnect.notified() => Err(Error::new(
+                    Status::ConnectionDisconnected,
+                    "reconnect requested by the application",
+                )),
+            }
+        }
+    };
+    let _ = super::evloop::call(inner, |l, _, state| l.read(*state, false)).await;
+    // Dropping the read half (with the write half) closes the socket.
+    inner.evloop.reader.lock().take();
+    result
 }
 
 /// The write side of a socket. Plain sockets are shared with application
@@ -235,7 +283,7 @@ async fn read_loop(
 /// State the reader keeps across the operations of one read: the last
 /// subscription looked up and the subscriptions to wake at the end.
 #[derive(Default)]
-struct Batch {
+pub(crate) struct Batch {
     last: Option<Arc<SubInner>>,
     wake: Vec<Arc<SubInner>>,
 }
@@ -252,7 +300,7 @@ impl Batch {
         sub
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         for sub in self.wake.drain(..) {
             sub.wake();
         }
@@ -261,7 +309,7 @@ impl Batch {
     }
 }
 
-fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -> Result<()> {
+pub(crate) fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -> Result<()> {
     match op {
         Op::Msg {
             subject,

@@ -7,6 +7,7 @@ pub(crate) mod connect;
 pub mod delivery;
 pub mod drain;
 pub mod events;
+pub mod evloop;
 pub mod header;
 pub mod info;
 pub(crate) mod io;

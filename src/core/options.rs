@@ -117,6 +117,8 @@ pub struct Options {
     pub message_padding: usize,
     /// Opens the TCP connection in place of the library, for proxies.
     pub proxy_connect: Option<ProxyConnectCallback>,
+    /// The application's event loop that reads the socket, if any.
+    pub event_loop: Option<Arc<dyn super::evloop::EventLoop>>,
     /// Deliver asynchronous messages through the shared thread pool.
     pub global_delivery: bool,
     /// Address families to connect to: 0 any, 4, 6, 46 or 64 (in that order).
@@ -173,6 +175,7 @@ impl Default for Options {
             ip_resolution_order: 0,
             global_delivery: super::delivery::default_to_pool(),
             message_padding: 0,
+            event_loop: None,
             proxy_connect: None,
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod conn;
 pub mod error;
+pub mod evloop;
 pub mod handles;
 pub mod header;
 pub mod library;

@@ -528,6 +528,11 @@ fn check_cc_available() {
 /// Compiles `tests/c/<name>.c` against the selected library and returns the
 /// path of the executable. Each program is compiled once per test process.
 pub fn build_c_program(name: &str) -> PathBuf {
+    build_c_program_with(name, &[])
+}
+
+/// Like [`build_c_program`], with extra linker arguments such as `-luv`.
+pub fn build_c_program_with(name: &str, link_args: &[&str]) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
     // Holding the lock while compiling keeps two tests of one binary from
@@ -570,6 +575,7 @@ pub fn build_c_program(name: &str) -> PathBuf {
         .arg(format!("-L{}", library.lib_dir.display()))
         .arg(format!("-Wl,-rpath,{}", library.lib_dir.display()))
         .arg("-lnats")
+        .args(link_args)
         .stdin(Stdio::null());
     let output = command
         .output()
@@ -747,7 +753,12 @@ fn summary_counts(stdout: &str) -> Option<(u32, u32)> {
 /// Builds and runs `tests/c/<name>.c` with `args`, and panics with its
 /// output unless it exits with status 0 and reports no failed test.
 pub fn run_c_test(name: &str, args: &[String]) -> CRun {
-    let exe = build_c_program(name);
+    run_c_test_with(name, &[], args)
+}
+
+/// Like [`run_c_test`], linking the program with extra arguments.
+pub fn run_c_test_with(name: &str, link_args: &[&str], args: &[String]) -> CRun {
+    let exe = build_c_program_with(name, link_args);
     let run = run_c_program(&exe, args);
     println!("{}", run.report());
 
