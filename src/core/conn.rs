@@ -321,11 +321,10 @@ impl ConnInner {
     pub(crate) fn write_now(&self, out: &mut Outbound) {
         if !out.writing && !out.buf.is_empty() {
             if let Some(socket) = out.socket.clone() {
-                match socket.try_write(&out.buf) {
-                    Ok(n) => out.consume(n),
-                    // Would block, or failed: the writer task retries and
-                    // reports a failure through the reader or its own write.
-                    Err(_) => {}
+                // On would-block or failure the writer task retries, and a
+                // failure surfaces through the reader or its own write.
+                if let Ok(n) = socket.try_write(&out.buf) {
+                    out.consume(n);
                 }
             }
         }

@@ -44,12 +44,9 @@ fn run(event: Event) {
 pub(crate) fn post(event: Event) {
     let mut guard = SENDER.lock();
     if let Some(tx) = guard.as_ref() {
-        match tx.send(event) {
-            Ok(()) => return,
-            Err(returned) => {
-                *guard = None;
-                start_and_send(&mut guard, returned.0);
-            }
+        if let Err(returned) = tx.send(event) {
+            *guard = None;
+            start_and_send(&mut guard, returned.0);
         }
     } else {
         start_and_send(&mut guard, event);

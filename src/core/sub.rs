@@ -30,6 +30,7 @@ pub struct SubStats {
 }
 
 /// Why a subscription stopped.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Closed {
     Open,
@@ -129,6 +130,7 @@ impl SubState {
 }
 
 impl SubInner {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         sid: u64,
         subject: &str,

@@ -141,7 +141,7 @@ pub extern "C" fn nats_NowMonotonicInNanoSeconds() -> i64 {
     unsafe {
         libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
     }
-    ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 }
 
 /// Sleeps for `sleepTime` milliseconds.

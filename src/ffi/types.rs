@@ -142,4 +142,4 @@ unsafe impl Send for SendPtr {}
 unsafe impl Sync for SendPtr {}
 
 /// URL used when no server is given: `nats://localhost:4222`.
-pub const NATS_DEFAULT_URL: &'static str = "nats://localhost:4222";
+pub const NATS_DEFAULT_URL: &str = "nats://localhost:4222";
