@@ -187,6 +187,8 @@ pub(crate) struct ConnInner {
     pub(crate) out_cond: Condvar,
     pub(crate) writer_wake: tokio::sync::Notify,
     pub(crate) close_wake: tokio::sync::Notify,
+    /// The server sent an error that closes the connection for good.
+    pub(crate) fatal_server_error: std::sync::atomic::AtomicBool,
     /// Asks the I/O task to drop the socket and reconnect.
     pub(crate) force_reconnect: tokio::sync::Notify,
     pub(crate) subs: Mutex<HashMap<u64, Arc<SubInner>>>,
@@ -196,6 +198,8 @@ pub(crate) struct ConnInner {
     name_c: Option<CString>,
     /// State of the event loop mode, unused without an event loop.
     pub(crate) evloop: super::evloop::LoopState,
+    /// Counts this connection as live for `nats_CloseAndWait`.
+    _token: super::lifecycle::ConnectionToken,
     /// Abort handle of the I/O task, used when a close cannot flush in time.
     pub(crate) io_task: Mutex<Option<tokio::task::AbortHandle>>,
 }
@@ -294,12 +298,14 @@ impl ConnInner {
             writer_wake: tokio::sync::Notify::new(),
             close_wake: tokio::sync::Notify::new(),
             force_reconnect: tokio::sync::Notify::new(),
+            fatal_server_error: std::sync::atomic::AtomicBool::new(false),
             subs: Mutex::new(HashMap::new()),
             next_sid: AtomicU64::new(1),
             resp: RespMux::new(&opts.inbox_prefix),
             counters: Counters::default(),
             name_c,
             io_task: Mutex::new(None),
+            _token: super::lifecycle::ConnectionToken::new(),
             evloop: Default::default(),
             opts,
         })

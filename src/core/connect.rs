@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -57,7 +57,7 @@ async fn read_line(stream: &mut Stream, buf: &mut Vec<u8>) -> Result<usize> {
             .map_err(|e| io_error("read failed", e))?;
         if n == 0 {
             return Err(Error::new(
-                Status::ConnectionClosed,
+                Status::ProtocolError,
                 "connection closed by the server during the handshake",
             ));
         }
@@ -207,7 +207,7 @@ async fn establish(inner: &ConnInner, url: &ServerUrl, server: usize) -> Result<
                 format!("expected INFO, got '{}'", String::from_utf8_lossy(line)),
             )
         })?;
-    let info = ServerInfo::parse(json).map_err(|e| Error::new(Status::ProtocolError, e))?;
+    let info = ServerInfo::parse(json).map_err(|e| Error::new(Status::Err, e))?;
     buf.drain(..n);
     if wants_tls && !info.tls_required && !info.tls_available && !tls_opts.handshake_first {
         return Err(Error::new(
@@ -266,7 +266,7 @@ async fn attempt(inner: &ConnInner, url: &ServerUrl, server: usize) -> Result<Es
         match tokio::time::timeout(timeout, establish(inner, url, server)).await {
             Ok(r) => r,
             Err(_) => Err(Error::new(
-                Status::NoServer,
+                Status::Timeout,
                 format!("timed out connecting to {}", url.redacted()),
             )),
         }
@@ -287,6 +287,7 @@ fn install(inner: &Arc<ConnInner>, est: &Established) {
         if let Some(server) = st.pool.servers.get_mut(est.server) {
             server.reconnects = 0;
             server.last_auth_error = None;
+            server.last_attempt = Some(Instant::now());
             st.url = Some(server.url.clone());
         }
         if !inner.opts.ignore_discovered_servers {
@@ -330,8 +331,28 @@ pub(crate) fn connect(inner: &Arc<ConnInner>) -> Result<()> {
         }
         Err(e) if inner.opts.retry_on_failed_connect && inner.opts.allow_reconnect => {
             inner.set_last_error(&e);
-            inner.set_status(ConnStatus::Reconnecting);
-            None
+            if inner.opts.connected_cb.is_some() {
+                // With a callback to report success, keep trying in the
+                // background and return at once.
+                inner.set_status(ConnStatus::Reconnecting);
+                None
+            } else {
+                // Without one, retry here until connected or out of attempts.
+                match runtime::block_on(reconnect(inner, true))? {
+                    Some(est) => {
+                        attach_on_caller(inner, &est)?;
+                        Some(est)
+                    }
+                    None => {
+                        inner.set_status(ConnStatus::Closed);
+                        inner.out.lock().closed = true;
+                        return Err(Error::new(
+                            Status::NoServer,
+                            format!("no server available after the reconnect attempts: {}", e.text),
+                        ));
+                    }
+                }
+            }
         }
         Err(e) => {
             inner.set_status(ConnStatus::Closed);
@@ -382,7 +403,7 @@ async fn run(inner: Arc<ConnInner>, first: Option<Established>) {
     loop {
         let est = match next.take() {
             Some(est) => est,
-            None => match reconnect(&inner).await {
+            None => match reconnect(&inner, !ever_connected).await {
                 Some(est) => {
                     let cb = if ever_connected {
                         inner.opts.reconnected_cb.clone()
@@ -408,7 +429,10 @@ async fn run(inner: Arc<ConnInner>, first: Option<Established>) {
         }
         log::info!("disconnected: {error}");
         on_disconnect(&inner, &error);
-        if !inner.opts.allow_reconnect {
+        // An -ERR the client cannot recover from (such as a limit the
+        // server enforces) closes the connection, as cnats does, instead of
+        // reconnecting into the same error.
+        if !inner.opts.allow_reconnect || inner.fatal_server_error.load(Ordering::Relaxed) {
             close_from_io(&inner);
             return;
         }
@@ -447,35 +471,48 @@ fn close_from_io(inner: &Arc<ConnInner>) {
     }
     let inner = inner.clone();
     // `close` waits for the I/O task, so it cannot run on it.
-    std::thread::spawn(move || inner.close());
+    let closer = inner.clone();
+    if super::lifecycle::spawn("nats-close".to_string(), move || closer.close()).is_err() {
+        log::error!("failed to start a thread to close the connection");
+    }
+    drop(inner);
 }
 
-/// Tries the pool in rounds until a server accepts, sleeping between
-/// rounds. Servers leave the pool after `max_reconnect` failed attempts;
-/// returns `None` when the pool is empty or the connection is closed.
-async fn reconnect(inner: &Arc<ConnInner>) -> Option<Established> {
+/// Sleeps for `wait`; returns false when the connection closes meanwhile.
+async fn sleep_unless_closed(inner: &ConnInner, wait: Duration) -> bool {
+    if wait.is_zero() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => true,
+        _ = inner.close_wake.notified() => {
+            inner.close_wake.notify_one();
+            false
+        }
+    }
+}
+
+/// Tries the pool until a server accepts. A server is not tried again
+/// within the reconnect wait of its previous attempt (or of the connection
+/// to it that just ended), so a server that drops every new connection
+/// cannot cause a reconnect storm. With a custom reconnect delay, that
+/// delay is slept after each pass over the pool instead. Servers leave the
+/// pool after `max_reconnect` failed attempts; returns `None` when the pool
+/// is empty or the connection is closed. `first` marks the initial connect
+/// of retry-on-failed-connect, which is not counted as a reconnect.
+async fn reconnect(inner: &Arc<ConnInner>, first: bool) -> Option<Established> {
     let mut round: i32 = 0;
     loop {
         if inner.out.lock().closed {
             return None;
         }
-        if round > 0 {
-            let wait = reconnect_wait(inner, round);
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = inner.close_wake.notified() => {
-                    inner.close_wake.notify_one();
-                    return None;
-                }
-            }
-        }
         round += 1;
-        let order: Vec<(usize, ServerUrl)> = {
+        let order: Vec<(usize, ServerUrl, Option<Instant>)> = {
             let st = inner.state.lock();
             st.pool
                 .reconnect_order()
                 .into_iter()
-                .map(|i| (i, st.pool.servers[i].url.clone()))
+                .map(|i| (i, st.pool.servers[i].url.clone(), st.pool.servers[i].last_attempt))
                 .collect()
         };
         if order.is_empty() {
@@ -485,9 +522,20 @@ async fn reconnect(inner: &Arc<ConnInner>) -> Option<Established> {
             ));
             return None;
         }
-        for (index, url) in order {
+        for (index, url, last_attempt) in order {
             if inner.out.lock().closed {
                 return None;
+            }
+            if inner.opts.custom_reconnect_delay.is_none() {
+                if let Some(at) = last_attempt {
+                    let wait = reconnect_wait(inner, &url);
+                    if !sleep_unless_closed(inner, wait.saturating_sub(at.elapsed())).await {
+                        return None;
+                    }
+                }
+            }
+            if let Some(server) = inner.state.lock().pool.servers.get_mut(index) {
+                server.last_attempt = Some(Instant::now());
             }
             let result = tokio::select! {
                 r = attempt(inner, &url, index) => r,
@@ -500,21 +548,32 @@ async fn reconnect(inner: &Arc<ConnInner>) -> Option<Established> {
                 Ok(est) => {
                     install(inner, &est);
                     resend_subscriptions(inner);
-                    inner.counters.reconnects.fetch_add(1, Ordering::Relaxed);
+                    if !first {
+                        inner.counters.reconnects.fetch_add(1, Ordering::Relaxed);
+                    }
                     inner.set_status(ConnStatus::Connected);
                     return Some(est);
                 }
                 Err(e) => {
                     let give_up = record_failure(inner, index, &url, &e);
-                    inner.set_last_error(&e);
+                    if e.status == Status::ConnectionAuthFailed {
+                        inner.post_error(None, e.clone());
+                    } else {
+                        inner.set_last_error(&e);
+                    }
                     if give_up {
                         return None;
                     }
                 }
             }
         }
-        let mut st = inner.state.lock();
-        st.pool.prune(inner.opts.max_reconnect);
+        inner.state.lock().pool.prune(inner.opts.max_reconnect);
+        if let Some(cb) = &inner.opts.custom_reconnect_delay {
+            let wait = cb(&Connection::from_inner(inner.clone()), round);
+            if !sleep_unless_closed(inner, wait).await {
+                return None;
+            }
+        }
     }
 }
 
@@ -539,12 +598,9 @@ fn record_failure(inner: &ConnInner, index: usize, url: &ServerUrl, e: &Error) -
     false
 }
 
-fn reconnect_wait(inner: &Arc<ConnInner>, round: i32) -> Duration {
-    if let Some(cb) = &inner.opts.custom_reconnect_delay {
-        return cb(&Connection::from_inner(inner.clone()), round);
-    }
-    let tls = inner.state.lock().url.as_ref().is_some_and(ServerUrl::is_tls);
-    let jitter = if tls {
+/// Reconnect wait plus a random jitter, larger for TLS servers.
+fn reconnect_wait(inner: &ConnInner, url: &ServerUrl) -> Duration {
+    let jitter = if url.is_tls() {
         inner.opts.reconnect_jitter_tls
     } else {
         inner.opts.reconnect_jitter

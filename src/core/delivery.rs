@@ -42,6 +42,8 @@ pub fn default_to_pool() -> bool {
 pub(crate) struct Worker {
     ready: Mutex<VecDeque<Arc<SubInner>>>,
     cond: Condvar,
+    /// Set when the library closes: the thread ends once its queue is empty.
+    stop: std::sync::atomic::AtomicBool,
 }
 
 impl Worker {
@@ -58,6 +60,9 @@ impl Worker {
                 loop {
                     if let Some(sub) = ready.pop_front() {
                         break sub;
+                    }
+                    if self.stop.load(Ordering::Relaxed) {
+                        return;
                     }
                     self.cond.wait(&mut ready);
                 }
@@ -91,6 +96,16 @@ impl Worker {
     }
 }
 
+/// Stops the shared pool's threads once their queues are empty; the
+/// next pool subscription starts new ones.
+pub(crate) fn stop_pool() {
+    for worker in POOL.lock().drain(..) {
+        worker.stop.store(true, Ordering::Relaxed);
+        let _ready = worker.ready.lock();
+        worker.cond.notify_all();
+    }
+}
+
 /// Sets the maximum number of shared delivery threads. The pool only
 /// grows: a smaller value than the current one is accepted and ignored.
 pub fn set_pool_size(max: usize) -> Result<()> {
@@ -110,12 +125,10 @@ pub(crate) fn pool_worker() -> Result<Arc<Worker>> {
         let worker = Arc::new(Worker {
             ready: Mutex::new(VecDeque::new()),
             cond: Condvar::new(),
+            stop: std::sync::atomic::AtomicBool::new(false),
         });
         let runner = worker.clone();
-        std::thread::Builder::new()
-            .name(format!("nats-deliver-{}", pool.len()))
-            .spawn(move || runner.run())
-            .map_err(|e| Error::new(Status::SysError, format!("failed to start a delivery thread: {e}")))?;
+        super::lifecycle::spawn(format!("nats-deliver-{}", pool.len()), move || runner.run())?;
         pool.push(worker.clone());
         return Ok(worker);
     }
@@ -172,23 +185,23 @@ fn deliver_one(sub: &Subscription, handler: &MessageHandler) -> Step {
     Step::Delivered { queue_empty }
 }
 
-/// Runs the completion callback of a subscription that stopped delivering.
+/// Runs the completion callback of a subscription that stopped delivering,
+/// then marks its drain, if any, finished.
 fn finish(inner: &SubInner) {
     flush_callback_publishes();
     let on_complete = inner.state.lock().on_complete.take();
     if let Some(cb) = on_complete {
         cb();
     }
+    let mut st = inner.state.lock();
+    st.finish_drain();
+    inner.drain_cond.notify_all();
 }
 
 /// Starts the own delivery thread of an asynchronous subscription.
 pub(crate) fn start_thread(sub: &Subscription) -> Result<()> {
     let sub = sub.clone();
-    std::thread::Builder::new()
-        .name(format!("nats-sub-{}", sub.inner.sid))
-        .spawn(move || thread_loop(&sub))
-        .map(|_| ())
-        .map_err(|e| Error::new(Status::SysError, format!("failed to start the delivery thread: {e}")))
+    super::lifecycle::spawn(format!("nats-sub-{}", sub.inner.sid), move || thread_loop(&sub))
 }
 
 fn thread_loop(sub: &Subscription) {

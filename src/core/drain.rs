@@ -39,6 +39,9 @@ fn begin(sub: &Arc<SubInner>) -> Result<()> {
 /// is empty and no callback is running, or the deadline passes. Closes the
 /// subscription either way.
 fn finish(sub: &Arc<SubInner>, deadline: Option<Instant>) {
+    // NOTE: the outcome is recorded by `SubState::finish_drain` when the
+    // subscription closes (or, for asynchronous ones, when its delivery
+    // thread has finished), so a timeout is reported through `timed_out`.
     let timed_out = {
         let mut st = sub.state.lock();
         if let Some(d) = st.drain.as_mut() {
@@ -58,21 +61,22 @@ fn finish(sub: &Arc<SubInner>, deadline: Option<Instant>) {
         }
         if timed_out {
             if let Some(d) = st.drain.as_mut() {
-                d.done.get_or_insert(Status::Timeout);
+                d.timed_out = true;
             }
         }
         timed_out
     };
     let _ = timed_out;
     sub.conn.remove_sub(sub.sid);
-    sub.close(Closed::Drained);
     if !sub.is_async() {
-        // Asynchronous subscriptions run this from their delivery thread.
+        // Asynchronous subscriptions run this from their delivery thread;
+        // a synchronous one runs it here, before the drain counts as done.
         let cb = sub.state.lock().on_complete.take();
         if let Some(cb) = cb {
             cb();
         }
     }
+    sub.close(Closed::Drained);
 }
 
 impl Subscription {
@@ -85,9 +89,8 @@ impl Subscription {
         }
         begin(&sub)?;
         let deadline = (!timeout.is_zero()).then(|| Instant::now() + timeout);
-        std::thread::Builder::new()
-            .name(format!("nats-drain-{}", sub.sid))
-            .spawn(move || {
+        let name = format!("nats-drain-{}", sub.sid);
+        super::lifecycle::spawn(name, move || {
                 let flush_timeout = deadline.map_or(DRAIN_FLUSH_TIMEOUT, |d| {
                     d.saturating_duration_since(Instant::now())
                 });
@@ -96,8 +99,6 @@ impl Subscription {
                 }
                 finish(&sub, deadline);
             })
-            .map(|_| ())
-            .map_err(|e| Error::new(Status::SysError, format!("failed to start the drain thread: {e}")))
     }
 
     /// Waits up to `timeout` (zero: no limit) for the drain to finish.
@@ -156,11 +157,7 @@ impl Connection {
             }
         }
         let deadline = Instant::now() + if timeout.is_zero() { DEFAULT_DRAIN_TIMEOUT } else { timeout };
-        std::thread::Builder::new()
-            .name("nats-drain".to_string())
-            .spawn(move || drain_connection(&inner, deadline))
-            .map(|_| ())
-            .map_err(|e| Error::new(Status::SysError, format!("failed to start the drain thread: {e}")))
+        super::lifecycle::spawn("nats-drain".to_string(), move || drain_connection(&inner, deadline))
     }
 
     /// Whether a drain of the connection is in progress.

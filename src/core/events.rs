@@ -55,13 +55,11 @@ pub(crate) fn post(event: Event) {
 
 fn start_and_send(guard: &mut Option<Sender<Event>>, event: Event) {
     let (tx, rx) = channel::<Event>();
-    let spawned = std::thread::Builder::new()
-        .name("nats-callbacks".to_string())
-        .spawn(move || {
-            while let Ok(event) = rx.recv() {
-                run(event);
-            }
-        });
+    let spawned = super::lifecycle::spawn("nats-callbacks".to_string(), move || {
+        while let Ok(event) = rx.recv() {
+            run(event);
+        }
+    });
     match spawned {
         Ok(_) => {
             let _ = tx.send(event);

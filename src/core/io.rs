@@ -365,6 +365,7 @@ pub(crate) fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -
             if let Some(status) = auth_error(&text) {
                 return Err(Error::new(status, text));
             }
+            inner.fatal_server_error.store(true, Ordering::Relaxed);
             inner.post_error(None, Error::new(Status::Err, text.clone()));
             return Err(Error::new(Status::Err, text));
         }
@@ -376,6 +377,10 @@ pub(crate) fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -
                         && st.pool.add_discovered(&info.connect_urls, !inner.opts.no_randomize);
                     if !info.client_ip.is_empty() {
                         st.info.client_ip.clone_from(&info.client_ip);
+                    }
+                    if info.max_payload > 0 {
+                        st.info.max_payload = info.max_payload;
+                        inner.out.lock().max_payload = info.max_payload;
                     }
                     added
                 };

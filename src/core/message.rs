@@ -71,11 +71,13 @@ impl Message {
             subject_len: subject.len() as u32,
             reply_len: reply.map(|r| r.len() as u32),
             data_len: data.len() as u32,
-            raw_headers: raw_headers.map(|h| h.to_vec().into_boxed_slice()),
+            // An empty header block (HMSG with a header length of 0) counts
+            // as no headers.
+            raw_headers: raw_headers.filter(|h| !h.is_empty()).map(|h| h.to_vec().into_boxed_slice()),
             headers: None,
             no_responders: false,
         };
-        if let Some(block) = raw_headers {
+        if let Some(block) = raw_headers.filter(|h| !h.is_empty()) {
             msg.no_responders = data.is_empty() && status_code(block) == Some(NO_RESPONDERS_STATUS);
         }
         msg

@@ -14,6 +14,8 @@ pub(crate) struct Server {
     /// Auth error text of the last failed attempt, to stop retrying a server
     /// that rejects the same credentials twice.
     pub(crate) last_auth_error: Option<String>,
+    /// Start of the last connect attempt or successful connection.
+    pub(crate) last_attempt: Option<std::time::Instant>,
 }
 
 /// Servers to connect to, in the order they are tried.
@@ -34,6 +36,7 @@ impl ServerPool {
                     reconnects: 0,
                     implicit: false,
                     last_auth_error: None,
+                    last_attempt: None,
                 })
                 .collect(),
             current: None,
@@ -64,6 +67,7 @@ impl ServerPool {
                 reconnects: 0,
                 implicit: true,
                 last_auth_error: None,
+                last_attempt: None,
             });
         }
         if added.is_empty() {

@@ -48,6 +48,8 @@ pub(crate) struct DrainState {
     pub(crate) flushed: bool,
     /// Outcome once the drain has finished.
     pub(crate) done: Option<Status>,
+    /// The drain's deadline passed with messages left.
+    pub(crate) timed_out: bool,
 }
 
 pub(crate) struct SubState {
@@ -114,6 +116,21 @@ pub(crate) enum Offer {
 }
 
 impl SubState {
+    /// Records the outcome of a drain from why the subscription closed.
+    pub(crate) fn finish_drain(&mut self) {
+        let why = self.closed;
+        if let Some(drain) = self.drain.as_mut() {
+            if drain.done.is_none() {
+                drain.done = Some(match why {
+                    Closed::ConnectionClosed => Status::ConnectionClosed,
+                    Closed::Drained if drain.timed_out => Status::Timeout,
+                    Closed::Drained => Status::Ok,
+                    _ => Status::InvalidSubscription,
+                });
+            }
+        }
+    }
+
     /// Messages handed to the application so far.
     pub(crate) fn delivered(&self) -> u64 {
         self.delivered
@@ -237,14 +254,11 @@ impl SubInner {
             st.closed = why;
         }
         st.waiting = false;
-        if let Some(drain) = st.drain.as_mut() {
-            if drain.done.is_none() {
-                drain.done = Some(match why {
-                    Closed::ConnectionClosed => Status::ConnectionClosed,
-                    Closed::Drained => Status::Ok,
-                    _ => Status::InvalidSubscription,
-                });
-            }
+        // An asynchronous subscription's drain finishes on its delivery
+        // thread, once the running callback and the completion callback
+        // have returned.
+        if self.handler.is_none() {
+            st.finish_drain();
         }
         self.cond.notify_all();
         self.drain_cond.notify_all();

@@ -63,8 +63,10 @@ impl ServerUrl {
             None => ("nats", text),
         };
         let scheme = scheme.to_ascii_lowercase();
-        if !matches!(scheme.as_str(), "nats" | "tls" | "ws" | "wss") {
-            return Err(invalid(input, "scheme must be nats:// or tls://"));
+        // Like cnats, any scheme is accepted; only tls:// (and wss://)
+        // changes anything, by asking for TLS.
+        if scheme.is_empty() {
+            return Err(invalid(input, "the scheme before :// is empty"));
         }
         // Anything after the authority (a path) is kept out of host and port.
         let authority = rest.split('/').next().unwrap_or("");
@@ -197,11 +199,12 @@ mod tests {
         assert_eq!(u.host_port(), "[::1]:5000");
         let u = ServerUrl::parse(" tls://h ").unwrap();
         assert!(u.is_tls());
+        assert_eq!(ServerUrl::parse("tcp://h:5").unwrap().port, 5);
     }
 
     #[test]
     fn invalid_forms() {
-        for bad in ["nats://h:notaport", "nats://h:99999", "", "[::1", "ftp://x", "::1:4222"] {
+        for bad in ["nats://h:notaport", "nats://h:99999", "", "[::1", "://x", "::1:4222"] {
             let e = ServerUrl::parse(bad).unwrap_err();
             assert_eq!(e.status, Status::InvalidArg, "{bad}");
         }

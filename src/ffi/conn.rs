@@ -451,11 +451,10 @@ unsafe fn finish_request(
     }
 }
 
-fn request_timeout(func: &'static str, timeout: i64) -> Result<Duration, natsStatus> {
-    if timeout <= 0 {
-        return Err(set_text(func, Status::InvalidTimeout, format!("{func}: timeout must be positive")));
-    }
-    Ok(Duration::from_millis(timeout as u64))
+/// A timeout of 0 or less still sends the request, which then times out
+/// at once, as with cnats.
+fn request_timeout(_func: &'static str, timeout: i64) -> Result<Duration, natsStatus> {
+    Ok(Duration::from_millis(timeout.max(0) as u64))
 }
 
 /// Publishes a request on `subj` and waits up to `timeout` milliseconds

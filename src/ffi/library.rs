@@ -240,42 +240,47 @@ pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
     libc::fflush(file);
 }
 
-/// Releases the library's resources. Connections should be closed first.
+/// Releases the library's resources. Connections that are still open keep
+/// working, and what they use is released when they are destroyed.
 #[no_mangle]
 pub extern "C" fn nats_Close() {
     guard("nats_Close", (), || {
         crate::core::events::shutdown();
-        runtime::close(Duration::from_secs(2));
+        crate::core::delivery::stop_pool();
+        if crate::core::lifecycle::live_connections() == 0 {
+            runtime::close(Duration::from_secs(2));
+        }
     })
 }
 
-/// Like `nats_Close`, waiting up to `timeout` milliseconds (0 for no limit)
-/// for the library's threads to end. Returns `NATS_TIMEOUT` if they did not.
+/// Like `nats_Close`, then waits up to `timeout` milliseconds (0 or less
+/// for no limit) until every connection has been destroyed and every
+/// library thread has ended. Returns `NATS_TIMEOUT` when that did not
+/// happen in time (the library then stays usable),
+/// `NATS_ILLEGAL_STATE` when called from a library callback, and
+/// `NATS_NOT_INITIALIZED` when the library is not open.
 #[no_mangle]
 pub extern "C" fn nats_CloseAndWait(timeout: i64) -> natsStatus {
-    guard_status("nats_CloseAndWait", || {
+    const F: &str = "nats_CloseAndWait";
+    guard_status(F, || {
+        if crate::core::lifecycle::on_library_thread() {
+            return set_text(F, Status::IllegalState, "nats_CloseAndWait cannot be called from a library callback");
+        }
         if !runtime::is_open() {
-            return set_text(
-                "nats_CloseAndWait",
-                Status::NotInitialized,
-                "the library is not open, or was already closed",
-            );
+            return set_text(F, Status::NotInitialized, "the library is not open, or was already closed");
         }
         crate::core::events::shutdown();
-        let wait = if timeout <= 0 {
-            Duration::from_secs(3600)
-        } else {
-            Duration::from_millis(timeout as u64)
-        };
-        if runtime::close(wait) {
-            natsStatus::NATS_OK
-        } else {
-            set_text(
-                "nats_CloseAndWait",
+        crate::core::delivery::stop_pool();
+        let limit = (timeout > 0).then(|| Duration::from_millis(timeout as u64));
+        if !crate::core::lifecycle::wait_idle(limit) {
+            return set_text(
+                F,
                 Status::Timeout,
-                "library threads were still running at the deadline",
-            )
+                "connections or library threads were still alive at the deadline",
+            );
         }
+        runtime::close(Duration::from_secs(2));
+        natsStatus::NATS_OK
     })
 }
 
