@@ -801,19 +801,14 @@ impl Connection {
         Ok(())
     }
 
-    /// URLs of every server in the pool, without credentials.
+    /// URLs of every server in the pool, without credentials; still
+    /// available once the connection is closed.
     pub fn servers(&self) -> Result<Vec<String>> {
-        if self.is_closed() {
-            return Err(Error::from_status(Status::ConnectionClosed));
-        }
         Ok(self.inner.state.lock().pool.urls(false))
     }
 
     /// URLs of the servers learned from the cluster.
     pub fn discovered_servers(&self) -> Result<Vec<String>> {
-        if self.is_closed() {
-            return Err(Error::from_status(Status::ConnectionClosed));
-        }
         Ok(self.inner.state.lock().pool.urls(true))
     }
 

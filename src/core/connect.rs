@@ -522,7 +522,7 @@ async fn reconnect(inner: &Arc<ConnInner>, first: bool) -> Option<Established> {
             ));
             return None;
         }
-        for (index, url, last_attempt) in order {
+        for (_, url, last_attempt) in order {
             if inner.out.lock().closed {
                 return None;
             }
@@ -534,9 +534,16 @@ async fn reconnect(inner: &Arc<ConnInner>, first: bool) -> Option<Established> {
                     }
                 }
             }
-            if let Some(server) = inner.state.lock().pool.servers.get_mut(index) {
-                server.last_attempt = Some(Instant::now());
-            }
+            // Servers may have left the pool during this pass, so look the
+            // server up again by URL.
+            let index = {
+                let mut st = inner.state.lock();
+                let Some(index) = st.pool.servers.iter().position(|s| s.url == url) else {
+                    continue;
+                };
+                st.pool.servers[index].last_attempt = Some(Instant::now());
+                index
+            };
             let result = tokio::select! {
                 r = attempt(inner, &url, index) => r,
                 _ = inner.close_wake.notified() => {
@@ -556,6 +563,9 @@ async fn reconnect(inner: &Arc<ConnInner>, first: bool) -> Option<Established> {
                 }
                 Err(e) => {
                     let give_up = record_failure(inner, index, &url, &e);
+                    // A server that used up its attempts leaves the pool now,
+                    // even if a later server of this pass accepts.
+                    inner.state.lock().pool.prune(inner.opts.max_reconnect);
                     if e.status == Status::ConnectionAuthFailed {
                         inner.post_error(None, e.clone());
                     } else {
