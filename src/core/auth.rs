@@ -44,14 +44,15 @@ pub(crate) struct Proof {
     pub(crate) sig: Option<String>,
 }
 
+/// Credentials that cannot be used are `NATS_ERR`, as in cnats.
 fn auth_error(text: impl Into<String>) -> Error {
-    Error::new(Status::InvalidArg, text)
+    Error::new(Status::Err, text)
 }
 
 fn read_text(path: &std::path::Path, what: &str) -> Result<Secret> {
     std::fs::read(path).map(Secret::from_bytes).map_err(|e| {
         Error::new(
-            Status::InvalidArg,
+            Status::Err,
             format!("failed to read the {what} file '{}': {e}", path.display()),
         )
     })

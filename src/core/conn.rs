@@ -575,14 +575,15 @@ impl ConnInner {
 
     pub(crate) fn post_error(self: &Arc<Self>, sub: Option<&Arc<SubInner>>, error: Error) {
         self.set_last_error(&error);
-        if let Some(cb) = self.opts.error_cb.clone() {
-            events::post(Event::Error {
-                conn: Connection::from_inner(self.clone()),
-                sub: sub.map(|s| Subscription::from_inner(s.clone())),
-                error,
-                cb,
-            });
-        }
+        // Without a handler of its own the application gets cnats' default
+        // one, which prints the error to stderr.
+        let cb = self.opts.error_cb.clone().unwrap_or_else(|| Arc::new(print_async_error));
+        events::post(Event::Error {
+            conn: Connection::from_inner(self.clone()),
+            sub: sub.map(|s| Subscription::from_inner(s.clone())),
+            error,
+            cb,
+        });
     }
 
     /// Closes the connection: flushes what it can, stops the I/O task,
@@ -847,11 +848,20 @@ impl Connection {
     /// Signs `data` with the NKey or user credentials of the options.
     pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>> {
         let opts = &self.inner.opts;
-        if let Some(creds) = &opts.user_credentials {
-            return creds.sign(data);
-        }
-        if let Some(nkey) = &opts.nkey {
-            return nkey.sign(data);
+        // Like cnats, only credentials whose seed the library holds can
+        // sign; with application signing callbacks it is the
+        // application's job.
+        match (&opts.user_credentials, &opts.nkey) {
+            (Some(super::auth::UserCredentials::Callbacks { .. }), _)
+            | (None, Some(super::auth::NKeyAuth::Callback { .. })) => {
+                return Err(Error::new(
+                    Status::Err,
+                    "the connection signs through an application callback and holds no seed to sign with",
+                ))
+            }
+            (Some(creds), _) => return creds.sign(data),
+            (None, Some(nkey)) => return nkey.sign(data),
+            (None, None) => {}
         }
         Err(Error::new(
             Status::InvalidArg,
@@ -969,6 +979,22 @@ impl Connection {
         Connection {
             inner: Arc::from_raw(inner),
         }
+    }
+}
+
+/// Prints an asynchronous error the way cnats' default error handler does:
+/// `Error 20 - Slow Consumer, messages dropped on connection [7] on "subject"`.
+fn print_async_error(conn: &Connection, sub: Option<&Subscription>, error: &Error) {
+    let status = error.status;
+    let cid = conn.client_id();
+    match sub {
+        Some(s) => eprintln!(
+            "Error {} - {} on connection [{cid}] on \"{}\"",
+            status as i32,
+            status.text(),
+            s.subject()
+        ),
+        None => eprintln!("Error {} - {} on connection [{cid}]", status as i32, status.text()),
     }
 }
 

@@ -36,8 +36,15 @@ pub(crate) struct Established {
     pub(crate) server: usize,
 }
 
+/// Maps an I/O error, reporting TLS failures (such as the server
+/// rejecting the client certificate after the handshake) as
+/// `NATS_SSL_ERROR`.
 pub(crate) fn io_error(context: &str, e: std::io::Error) -> Error {
-    Error::new(Status::IoError, format!("{context}: {e}"))
+    let tls = e
+        .get_ref()
+        .is_some_and(|inner| inner.is::<openssl::ssl::Error>() || inner.is::<openssl::error::ErrorStack>());
+    let status = if tls { Status::SslError } else { Status::IoError };
+    Error::new(status, format!("{context}: {e}"))
 }
 
 /// Reads until one full protocol line is in `buf`; returns its length
@@ -196,7 +203,15 @@ async fn establish(inner: &ConnInner, url: &ServerUrl, server: usize) -> Result<
         Stream::Plain(tcp)
     };
     let mut buf = Vec::with_capacity(4096);
-    let n = read_line(&mut stream, &mut buf).await?;
+    let n = read_line(&mut stream, &mut buf).await.map_err(|e| {
+        // A server that closes before its INFO (for example one that wants
+        // the TLS handshake first) reports as a closed connection.
+        if e.status == Status::ProtocolError {
+            Error::new(Status::ConnectionClosed, e.text)
+        } else {
+            e
+        }
+    })?;
     let line = &buf[..n - 2];
     let json = line
         .strip_prefix(b"INFO ")

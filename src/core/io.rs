@@ -363,6 +363,9 @@ pub(crate) fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -
                 return Ok(());
             }
             if let Some(status) = auth_error(&text) {
+                // For example an expired user JWT: the handler hears why
+                // before the reconnect attempts start.
+                inner.post_error(None, Error::new(status, text.clone()));
                 return Err(Error::new(status, text));
             }
             inner.fatal_server_error.store(true, Ordering::Relaxed);

@@ -306,6 +306,11 @@ impl Subscription {
         let deadline = Instant::now().checked_add(timeout);
         let mut st = inner.state.lock();
         loop {
+            // A closed connection is reported first, as cnats does, even for
+            // a subscription a drain closed before.
+            if st.closed != Closed::Open && inner.conn.out.lock().closed {
+                return Err(Error::from_status(Status::ConnectionClosed));
+            }
             match st.closed {
                 Closed::Open => {}
                 Closed::ConnectionClosed => return Err(Error::from_status(Status::ConnectionClosed)),

@@ -180,9 +180,10 @@ pub(crate) async fn upgrade(opts: &TlsOptions, tcp: TcpStream, host: &str) -> Re
     let mut config = connector
         .configure()
         .map_err(|e| ssl_error("failed to configure TLS", e))?;
-    config.set_verify_hostname(!opts.skip_verify);
-    // SNI carries host names only; an IP address is still verified.
+    // SNI carries host names only; an IP address is verified against the
+    // certificate's IP addresses instead of its host names.
     let is_ip = name.parse::<std::net::IpAddr>().is_ok();
+    config.set_verify_hostname(!opts.skip_verify && !is_ip);
     config.set_use_server_name_indication(!is_ip);
     let ssl = if is_ip && !opts.skip_verify {
         let mut ssl = config

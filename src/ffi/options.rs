@@ -659,9 +659,10 @@ pub unsafe extern "C" fn natsOptions_SetProxyConnHandler(
                 let mut fd: super::types::natsSock = -1;
                 let status = unsafe { cb(&mut fd, chost.as_ptr() as *mut c_char, c_int::from(port), closure.0) };
                 if status != natsStatus::NATS_OK {
+                    // Like a refused TCP connection.
                     return Err(crate::core::Error::new(
-                        status.to_core().unwrap_or(Status::Err),
-                        format!("proxy connect callback failed for {host}:{port}"),
+                        Status::NoServer,
+                        format!("proxy connect callback failed for {host}:{port} with status {}", status as i32),
                     ));
                 }
                 if fd < 0 {

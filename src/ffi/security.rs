@@ -127,7 +127,7 @@ pub unsafe extern "C" fn natsOptions_LoadCATrustedCertificatesPath(opts: *mut na
 pub unsafe extern "C" fn natsOptions_SetCATrustedCertificates(opts: *mut natsOptions, certificates: *const c_char) -> natsStatus {
     const F: &str = "natsOptions_SetCATrustedCertificates";
     with_opts(F, opts, None, |o| {
-        let pem = match req_str(F, "certificates", certificates) {
+        let pem = match nonempty_str(F, "certificates", certificates) {
             Ok(p) => p.as_bytes().to_vec(),
             Err(s) => return s,
         };
@@ -140,9 +140,17 @@ pub unsafe extern "C" fn natsOptions_SetCATrustedCertificates(opts: *mut natsOpt
     })
 }
 
+/// Reads a required, non-empty string argument.
+unsafe fn nonempty_str<'a>(func: &'static str, arg: &str, p: *const c_char) -> Result<&'a str, natsStatus> {
+    match req_str(func, arg, p)? {
+        "" => Err(set_text(func, Status::InvalidArg, format!("{func}: argument '{arg}' is empty"))),
+        s => Ok(s),
+    }
+}
+
 unsafe fn load_chain(func: &'static str, certs: *const c_char, key: *const c_char) -> Result<(PathBuf, PathBuf, CertificateChain), natsStatus> {
-    let certs = PathBuf::from(req_str(func, "certsFileName", certs)?);
-    let key = PathBuf::from(req_str(func, "keyFileName", key)?);
+    let certs = PathBuf::from(nonempty_str(func, "certsFileName", certs)?);
+    let key = PathBuf::from(nonempty_str(func, "keyFileName", key)?);
     let chain = tls::read_file(&certs, "certificate chain")
         .and_then(|c| Ok((c, tls::read_file(&key, "private key")?)))
         .map(|(c, k)| CertificateChain {
@@ -173,8 +181,10 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChain(
     })
 }
 
-/// Like `natsOptions_LoadCertificatesChain`, reading the files again at
-/// every connect so renewed certificates are picked up.
+/// Like `natsOptions_LoadCertificatesChain`, but the files are read at
+/// every connect (and need not exist yet), so renewed certificates are
+/// picked up; a missing or invalid file fails that connect with
+/// `NATS_SSL_ERROR`.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_LoadCertificatesChainDynamic(
     opts: *mut natsOptions,
@@ -182,14 +192,18 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChainDynamic(
     keyFileName: *const c_char,
 ) -> natsStatus {
     const F: &str = "natsOptions_LoadCertificatesChainDynamic";
-    with_opts(F, opts, None, |o| match load_chain(F, certsFileName, keyFileName) {
-        Ok((certs, key, _)) => {
-            secure(o);
-            o.tls.dynamic_chain = Some((certs, key));
-            o.tls.chain = None;
-            natsStatus::NATS_OK
-        }
-        Err(s) => s,
+    let empty = |p: *const c_char| p.is_null() || *p == 0;
+    let bad = (empty(certsFileName) || empty(keyFileName)).then_some("certsFileName and keyFileName are required");
+    with_opts(F, opts, bad, |o| {
+        // The files are read at each connect, so they need not exist yet.
+        let (certs, key) = match (req_str(F, "certsFileName", certsFileName), req_str(F, "keyFileName", keyFileName)) {
+            (Ok(c), Ok(k)) => (PathBuf::from(c), PathBuf::from(k)),
+            (Err(s), _) | (_, Err(s)) => return s,
+        };
+        secure(o);
+        o.tls.dynamic_chain = Some((certs, key));
+        o.tls.chain = None;
+        natsStatus::NATS_OK
     })
 }
 
@@ -198,7 +212,7 @@ pub unsafe extern "C" fn natsOptions_LoadCertificatesChainDynamic(
 pub unsafe extern "C" fn natsOptions_SetCertificatesChain(opts: *mut natsOptions, cert: *const c_char, key: *const c_char) -> natsStatus {
     const F: &str = "natsOptions_SetCertificatesChain";
     with_opts(F, opts, None, |o| {
-        let (c, k) = match (req_str(F, "cert", cert), req_str(F, "key", key)) {
+        let (c, k) = match (nonempty_str(F, "cert", cert), nonempty_str(F, "key", key)) {
             (Ok(c), Ok(k)) => (c, k),
             (Err(s), _) | (_, Err(s)) => return s,
         };
@@ -292,6 +306,10 @@ pub unsafe extern "C" fn natsOptions_SkipServerVerification(opts: *mut natsOptio
 pub unsafe extern "C" fn natsOptions_SetSSLVerificationCallback(opts: *mut natsOptions, callback: natsSSLVerifyCb) -> natsStatus {
     with_opts("natsOptions_SetSSLVerificationCallback", opts, None, |o| {
         secure(o);
+        // A callback decides on verification, so it cannot stay skipped.
+        if callback.is_some() {
+            o.tls.skip_verify = false;
+        }
         o.tls.verify_callback = callback.map(|cb| {
             Arc::new(move |ok: bool, ctx: &mut openssl::x509::X509StoreContextRef| {
                 let raw = ctx.as_ptr() as *mut c_void;
@@ -422,7 +440,7 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsFromFiles(
 }
 
 /// Authenticates with the text of a chained `.creds` file (user JWT and
-/// seed). The text is checked now; NULL clears.
+/// seed), parsed at each connect; NULL clears.
 #[no_mangle]
 pub unsafe extern "C" fn natsOptions_SetUserCredentialsFromMemory(opts: *mut natsOptions, jwtAndSeedContent: *const c_char) -> natsStatus {
     const F: &str = "natsOptions_SetUserCredentialsFromMemory";
@@ -435,10 +453,8 @@ pub unsafe extern "C" fn natsOptions_SetUserCredentialsFromMemory(opts: *mut nat
             o.user_credentials = None;
             return natsStatus::NATS_OK;
         };
-        let check = crate::core::auth::extract_jwt(text).and(crate::core::auth::extract_seed(text).map(drop));
-        if let Err(e) = check {
-            return set_error(F, &e);
-        }
+        // Like cnats, the text is parsed at connect, which fails if it holds
+        // no JWT or no seed.
         o.user_credentials = Some(UserCredentials::Memory(Secret::new(text)));
         o.nkey = None;
         natsStatus::NATS_OK

@@ -19,6 +19,12 @@
 #ifndef NATS_ADAPTERS_LIBUV_H_
 #define NATS_ADAPTERS_LIBUV_H_
 
+/* uv.h needs POSIX types such as pthread_rwlock_t, which strict -std=c99
+   hides unless a feature macro is set before the first system header. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <stdlib.h>
 
 #include <uv.h>
