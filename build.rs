@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use cbindgen::{Builder, Config, ItemType};
 
 /// Items that go in `nats/status.h` rather than `nats/nats.h`.
-const STATUS_ITEMS: &[&str] = &["natsStatus", "natsConnStatus"];
+const STATUS_ITEMS: &[&str] = &["natsStatus", "natsConnStatus", "jsErrCode"];
 /// Items that go in `nats/version.h`.
 const VERSION_ITEMS: &[&str] = &[
     "NATS_VERSION_MAJOR",

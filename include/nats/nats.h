@@ -16,6 +16,154 @@
 #define NATS_DEFAULT_URL "nats://localhost:4222"
 
 /**
+ * Start position of a consumer in the stream.
+ */
+typedef enum jsDeliverPolicy {
+  /**
+   * From the first message. The default.
+   */
+  js_DeliverAll = 0,
+  /**
+   * From the last message.
+   */
+  js_DeliverLast = 1,
+  /**
+   * From the next message stored after the consumer is created.
+   */
+  js_DeliverNew = 2,
+  /**
+   * From `OptStartSeq`.
+   */
+  js_DeliverByStartSequence = 3,
+  /**
+   * From `OptStartTime`.
+   */
+  js_DeliverByStartTime = 4,
+  /**
+   * From the last message of each subject.
+   */
+  js_DeliverLastPerSubject = 5,
+} jsDeliverPolicy;
+
+/**
+ * Acknowledgment policy of delivered messages.
+ */
+typedef enum jsAckPolicy {
+  /**
+   * Every message must be acknowledged. The default.
+   */
+  js_AckExplicit = 0,
+  /**
+   * No acknowledgment.
+   */
+  js_AckNone = 1,
+  /**
+   * Acknowledging a message acknowledges all messages before it.
+   */
+  js_AckAll = 2,
+} jsAckPolicy;
+
+/**
+ * Pace of delivery of stored messages.
+ */
+typedef enum jsReplayPolicy {
+  /**
+   * As fast as possible. The default.
+   */
+  js_ReplayInstant = 0,
+  /**
+   * With the timing of the original publishes.
+   */
+  js_ReplayOriginal = 1,
+} jsReplayPolicy;
+
+/**
+ * Retention policy of a stream's messages.
+ */
+typedef enum jsRetentionPolicy {
+  /**
+   * Until a limit (messages, bytes or age) is reached. The default.
+   */
+  js_LimitsPolicy = 0,
+  /**
+   * Until every consumer has acknowledged the message.
+   */
+  js_InterestPolicy = 1,
+  /**
+   * Until one consumer has acknowledged the message.
+   */
+  js_WorkQueuePolicy = 2,
+} jsRetentionPolicy;
+
+/**
+ * Policy applied to new messages once a stream limit is reached.
+ */
+typedef enum jsDiscardPolicy {
+  /**
+   * Old messages are removed. The default.
+   */
+  js_DiscardOld = 0,
+  /**
+   * New messages are rejected.
+   */
+  js_DiscardNew = 1,
+} jsDiscardPolicy;
+
+/**
+ * Storage backend of a stream.
+ */
+typedef enum jsStorageType {
+  /**
+   * On disk. The default.
+   */
+  js_FileStorage = 0,
+  /**
+   * In memory only.
+   */
+  js_MemoryStorage = 1,
+} jsStorageType;
+
+/**
+ * Compression of stored messages.
+ */
+typedef enum jsStorageCompression {
+  /**
+   * No compression. The default.
+   */
+  js_StorageCompressionNone = 0,
+  /**
+   * S2 compression.
+   */
+  js_StorageCompressionS2 = 1,
+} jsStorageCompression;
+
+/**
+ * Persistence mode: when the server acknowledges a stored message.
+ */
+typedef enum jsPersistModeType {
+  /**
+   * After the message is flushed to storage. The default.
+   */
+  js_PersistDefault = 0,
+  /**
+   * Possibly before the message is flushed (nats-server 2.12+).
+   */
+  js_PersistAsync = 1,
+} jsPersistModeType;
+
+/**
+ * An atomic batch publish in progress. Created by `js_BatchPublishStart`,
+ * released by `jsAtomicBatchCtx_Destroy`.
+ */
+typedef struct jsAtomicBatchCtx jsAtomicBatchCtx;
+
+/**
+ * A JetStream context. Created by `natsConnection_JetStream`, released by
+ * `jsCtx_Destroy`.
+ */
+typedef struct jsCtx jsCtx;
+
+/**
  * A connection to a NATS server. Created by `natsConnection_Connect`,
  * released by `natsConnection_Destroy`.
  */
@@ -90,6 +238,965 @@ typedef natsStatus (*natsEvLoop_WriteAddRemove)(void *userData, bool add);
 typedef natsStatus (*natsEvLoop_Detach)(void *userData);
 
 /**
+ * API call counters of the account.
+ */
+typedef struct jsAPIStats {
+  uint64_t Total;
+  uint64_t Errors;
+} jsAPIStats;
+
+/**
+ * JetStream limits of an account or tier; -1 means no limit.
+ */
+typedef struct jsAccountLimits {
+  int64_t MaxMemory;
+  int64_t MaxStore;
+  int64_t MaxStreams;
+  int64_t MaxConsumers;
+  int64_t MaxAckPending;
+  int64_t MemoryMaxStreamBytes;
+  int64_t StoreMaxStreamBytes;
+  bool MaxBytesRequired;
+} jsAccountLimits;
+
+/**
+ * Usage and limits of one tier of the account.
+ */
+typedef struct jsTier {
+  const char *Name;
+  uint64_t Memory;
+  uint64_t Store;
+  int64_t Streams;
+  int64_t Consumers;
+  struct jsAccountLimits Limits;
+} jsTier;
+
+/**
+ * JetStream usage and limits of the account, released with `jsAccountInfo_Destroy`.
+ */
+typedef struct jsAccountInfo {
+  uint64_t Memory;
+  uint64_t Store;
+  int64_t Streams;
+  int64_t Consumers;
+  char *Domain;
+  struct jsAPIStats API;
+  struct jsAccountLimits Limits;
+  struct jsTier **Tiers;
+  int TiersLen;
+} jsAccountInfo;
+
+/**
+ * Acknowledgment of a stored message, released with `jsPubAck_Destroy`.
+ */
+typedef struct jsPubAck {
+  char *Stream;
+  uint64_t Sequence;
+  char *Domain;
+  /**
+   * The message id was already stored, so this copy was dropped.
+   */
+  bool Duplicate;
+  /**
+   * Id of the atomic batch this message committed.
+   */
+  char *Batch;
+  /**
+   * Number of messages in the committed batch.
+   */
+  uint64_t Count;
+  /**
+   * Counter value, for streams that allow message counters.
+   */
+  char *Value;
+} jsPubAck;
+
+/**
+ * A failed asynchronous publish, passed to the publish handlers.
+ */
+typedef struct jsPubAckErr {
+  /**
+   * The message. In `jsPubAckErrHandler` the library destroys it after
+   * the handler returns, unless the handler sets this to NULL, as a
+   * successful `js_PublishMsgAsync(js, &pae->Msg, ...)` does.
+   */
+  struct natsMsg *Msg;
+  natsStatus Err;
+  /**
+   * The server's error code, or 0.
+   */
+  jsErrCode ErrCode;
+  /**
+   * Description of the failure, valid during the handler.
+   */
+  const char *ErrText;
+} jsPubAckErr;
+
+/**
+ * Callback run for every asynchronous publish outcome: `pa` on success,
+ * `pae` on failure. The handler owns `msg` and must destroy it.
+ */
+typedef void (*jsPubAckHandler)(struct jsCtx *js,
+                                struct natsMsg *msg,
+                                struct jsPubAck *pa,
+                                struct jsPubAckErr *pae,
+                                void *closure);
+
+/**
+ * Callback run for a failed asynchronous publish.
+ */
+typedef void (*jsPubAckErrHandler)(struct jsCtx *js, struct jsPubAckErr *pae, void *closure);
+
+/**
+ * Asynchronous publishing options, part of `jsOptions`.
+ */
+typedef struct jsOptionsPublishAsync {
+  /**
+   * Maximum unacknowledged publishes; 0 for no limit.
+   */
+  int64_t MaxPending;
+  /**
+   * Runs for every outcome; when set, `ErrHandler` is not used.
+   */
+  jsPubAckHandler AckHandler;
+  void *AckHandlerClosure;
+  /**
+   * Runs for every failure.
+   */
+  jsPubAckErrHandler ErrHandler;
+  void *ErrHandlerClosure;
+  /**
+   * How long a publish waits for room under `MaxPending`, in
+   * milliseconds; 0 means 200.
+   */
+  int64_t StallWait;
+  /**
+   * Receive acknowledgments through the connection's request
+   * subscription.
+   * NOTE: ignored; this library always uses one subscription per context.
+   */
+  bool MuxReplies;
+} jsOptionsPublishAsync;
+
+/**
+ * Callback run when a `js_PullSubscribeAsync` subscription finishes.
+ */
+typedef void (*jsFetchCompleteHandler)(struct natsConnection *nc,
+                                       struct natsSubscription *sub,
+                                       natsStatus s,
+                                       void *closure);
+
+/**
+ * Callback that decides the size of the next pull request of a
+ * `js_PullSubscribeAsync` subscription; returns false to skip it.
+ */
+typedef bool (*jsFetchNextHandler)(int *messages,
+                                   int64_t *maxBytes,
+                                   struct natsSubscription *sub,
+                                   void *closure);
+
+/**
+ * Options of `js_PullSubscribeAsync`, part of `jsOptions`.
+ */
+typedef struct jsOptionsPullSubscribeAsync {
+  /**
+   * Unsubscribe after this many milliseconds.
+   */
+  int64_t Timeout;
+  /**
+   * Unsubscribe after this many messages.
+   */
+  int MaxMessages;
+  /**
+   * Unsubscribe after this many bytes.
+   */
+  int64_t MaxBytes;
+  /**
+   * Do not wait for messages the server does not have yet.
+   */
+  bool NoWait;
+  jsFetchCompleteHandler CompleteHandler;
+  void *CompleteHandlerClosure;
+  /**
+   * Server heartbeat interval, in milliseconds.
+   */
+  int64_t Heartbeat;
+  const char *Group;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  /**
+   * Messages asked for per pull request.
+   */
+  int FetchSize;
+  /**
+   * Messages ahead of the current request at which the next one is sent.
+   */
+  int KeepAhead;
+  jsFetchNextHandler NextHandler;
+  void *NextHandlerClosure;
+} jsOptionsPullSubscribeAsync;
+
+/**
+ * Purge options: which messages `js_PurgeStream` removes.
+ */
+typedef struct jsOptionsStreamPurge {
+  /**
+   * Only messages on this subject (wildcards allowed).
+   */
+  const char *Subject;
+  /**
+   * Up to, not including, this sequence; exclusive with `Keep`.
+   */
+  uint64_t Sequence;
+  /**
+   * Keep this many of the newest messages; exclusive with `Sequence`.
+   */
+  uint64_t Keep;
+} jsOptionsStreamPurge;
+
+/**
+ * Stream information options.
+ */
+typedef struct jsOptionsStreamInfo {
+  /**
+   * Return the sequences of deleted messages.
+   */
+  bool DeletedDetails;
+  /**
+   * Return the message counts of the subjects matching this filter;
+   * for `js_Streams` and `js_StreamNames`, list only streams with a
+   * matching subject.
+   */
+  const char *SubjectsFilter;
+} jsOptionsStreamInfo;
+
+/**
+ * Stream call options, part of `jsOptions`.
+ */
+typedef struct jsOptionsStream {
+  struct jsOptionsStreamPurge Purge;
+  struct jsOptionsStreamInfo Info;
+} jsOptionsStream;
+
+/**
+ * Options of a JetStream context, or of one call. Initialize with
+ * `jsOptions_Init`.
+ */
+typedef struct jsOptions {
+  /**
+   * API prefix, `$JS.API` when NULL.
+   */
+  const char *Prefix;
+  /**
+   * Domain; when set the prefix is `$JS.<Domain>.API`.
+   */
+  const char *Domain;
+  /**
+   * Request timeout in milliseconds; 0 means the context's (5000 by default).
+   */
+  int64_t Wait;
+  struct jsOptionsPublishAsync PublishAsync;
+  struct jsOptionsPullSubscribeAsync PullSubscribeAsync;
+  struct jsOptionsStream Stream;
+} jsOptions;
+
+/**
+ * Key/value metadata as a flat array: `List[2*i]` is a key and
+ * `List[2*i+1]` its value.
+ */
+typedef struct natsMetadata {
+  /**
+   * Alternating keys and values, `2 * Count` strings.
+   */
+  const char **List;
+  /**
+   * Number of key/value pairs.
+   */
+  int Count;
+} natsMetadata;
+
+/**
+ * Configuration of a consumer. Initialize with `jsConsumerConfig_Init`,
+ * which sets the three policies to -1 so that the server defaults apply.
+ * Durations are in nanoseconds; numeric options at 0 are left to the server.
+ */
+typedef struct jsConsumerConfig {
+  const char *Name;
+  /**
+   * Durable name; it cannot contain `.`, space, `*` or `>`.
+   */
+  const char *Durable;
+  const char *Description;
+  enum jsDeliverPolicy DeliverPolicy;
+  uint64_t OptStartSeq;
+  /**
+   * Start time, in nanoseconds since the Unix epoch.
+   */
+  int64_t OptStartTime;
+  enum jsAckPolicy AckPolicy;
+  int64_t AckWait;
+  int64_t MaxDeliver;
+  /**
+   * Redelivery delays, in nanoseconds.
+   */
+  int64_t *BackOff;
+  int BackOffLen;
+  const char *FilterSubject;
+  enum jsReplayPolicy ReplayPolicy;
+  /**
+   * Delivery rate limit in bits per second.
+   */
+  uint64_t RateLimit;
+  /**
+   * Sampling percentage of acknowledgment advisories, such as "50".
+   */
+  const char *SampleFrequency;
+  int64_t MaxWaiting;
+  int64_t MaxAckPending;
+  bool FlowControl;
+  int64_t Heartbeat;
+  /**
+   * Deliver only headers, with the payload size in `Nats-Msg-Size`.
+   */
+  bool HeadersOnly;
+  int64_t MaxRequestBatch;
+  int64_t MaxRequestExpires;
+  int64_t MaxRequestMaxBytes;
+  const char *DeliverSubject;
+  const char *DeliverGroup;
+  int64_t InactiveThreshold;
+  int64_t Replicas;
+  bool MemoryStorage;
+  /**
+   * Filter subjects (nats-server 2.10+), exclusive with `FilterSubject`.
+   */
+  const char **FilterSubjects;
+  int FilterSubjectsLen;
+  struct natsMetadata Metadata;
+  /**
+   * Paused until this time, in nanoseconds since the Unix epoch (nats-server 2.11+).
+   */
+  int64_t PauseUntil;
+  /**
+   * `pinned_client`, `overflow` or `prioritized` (nats-server 2.11+).
+   */
+  const char *PriorityPolicy;
+  /**
+   * Time after which an idle pinned client is unpinned, in nanoseconds.
+   */
+  int64_t PinnedTTL;
+  const char **PriorityGroups;
+  int PriorityGroupsLen;
+} jsConsumerConfig;
+
+/**
+ * A consumer and a stream sequence with the time of the last activity.
+ */
+typedef struct jsSequenceInfo {
+  uint64_t Consumer;
+  uint64_t Stream;
+  /**
+   * Last activity, in nanoseconds since the Unix epoch.
+   */
+  int64_t Last;
+} jsSequenceInfo;
+
+/**
+ * A server that hosts a replica.
+ */
+typedef struct jsPeerInfo {
+  char *Name;
+  /**
+   * Whether the replica is up to date.
+   */
+  bool Current;
+  bool Offline;
+  /**
+   * Time since the server was last seen, in nanoseconds.
+   */
+  int64_t Active;
+  uint64_t Lag;
+} jsPeerInfo;
+
+/**
+ * The servers that host a stream or consumer.
+ */
+typedef struct jsClusterInfo {
+  char *Name;
+  char *Leader;
+  struct jsPeerInfo **Replicas;
+  int ReplicasLen;
+  char *RaftGroup;
+  /**
+   * Time the leader was elected, in nanoseconds since the Unix epoch.
+   */
+  int64_t LeaderSince;
+  bool SystemAcc;
+  char *TrafficAcc;
+} jsClusterInfo;
+
+/**
+ * State of a priority group of a pull consumer.
+ */
+typedef struct jsPriorityGroupState {
+  char *Group;
+  char *PinnedClientID;
+  /**
+   * Time the client was pinned, in nanoseconds since the Unix epoch.
+   */
+  int64_t PinnedTS;
+} jsPriorityGroupState;
+
+/**
+ * Configuration and state of a consumer, released with `jsConsumerInfo_Destroy`.
+ */
+typedef struct jsConsumerInfo {
+  char *Stream;
+  char *Name;
+  /**
+   * Creation time, in nanoseconds since the Unix epoch.
+   */
+  int64_t Created;
+  struct jsConsumerConfig *Config;
+  struct jsSequenceInfo Delivered;
+  struct jsSequenceInfo AckFloor;
+  int64_t NumAckPending;
+  int64_t NumRedelivered;
+  int64_t NumWaiting;
+  uint64_t NumPending;
+  struct jsClusterInfo *Cluster;
+  bool PushBound;
+  bool Paused;
+  /**
+   * Time left until the pause ends, in nanoseconds.
+   */
+  int64_t PauseRemaining;
+  struct jsPriorityGroupState *PriorityGroups;
+  int PriorityGroupsLen;
+} jsConsumerInfo;
+
+/**
+ * Reply to `js_ResetConsumer`, released with
+ * `jsConsumerResetResponse_Destroy`, which also releases `Consumer`.
+ */
+typedef struct jsConsumerResetResponse {
+  /**
+   * The consumer after the reset.
+   */
+  struct jsConsumerInfo *Consumer;
+  /**
+   * Stream sequence the consumer was reset to.
+   */
+  uint64_t ResetSeq;
+} jsConsumerResetResponse;
+
+/**
+ * Reply to `js_PauseConsumer`, released with `jsConsumerPauseResponse_Destroy`.
+ */
+typedef struct jsConsumerPauseResponse {
+  bool Paused;
+  /**
+   * End of the pause, in nanoseconds since the Unix epoch.
+   */
+  int64_t PauseUntil;
+  /**
+   * Time left until the pause ends, in nanoseconds.
+   */
+  int64_t PauseRemaining;
+} jsConsumerPauseResponse;
+
+/**
+ * Consumer information list, released with `jsConsumerInfoList_Destroy`.
+ */
+typedef struct jsConsumerInfoList {
+  struct jsConsumerInfo **List;
+  int Count;
+} jsConsumerInfoList;
+
+/**
+ * Consumer names, released with `jsConsumerNamesList_Destroy`.
+ */
+typedef struct jsConsumerNamesList {
+  char **List;
+  int Count;
+} jsConsumerNamesList;
+
+/**
+ * Message scheduling options of `jsPubOptions` (nats-server 2.14+).
+ */
+typedef struct jsScheduleOptions {
+  /**
+   * Schedule: `@at <time>`, `@every <duration>` or a cron expression.
+   */
+  const char *Schedule;
+  /**
+   * Subject the scheduled message is published to.
+   */
+  const char *Target;
+  /**
+   * Subject whose last message is published in place of this one.
+   */
+  const char *Source;
+  /**
+   * TTL of the produced messages, in milliseconds.
+   */
+  int64_t TTL;
+  /**
+   * Time zone of a cron schedule (UTC when NULL).
+   */
+  const char *TimeZone;
+  /**
+   * Produced messages roll up their subject.
+   */
+  bool Rollup;
+  /**
+   * Cancels the schedule stored on this subject; exclusive with the
+   * other fields.
+   */
+  const char *CancelScheduledSubject;
+} jsScheduleOptions;
+
+/**
+ * Options of a JetStream publish. Initialize with `jsPubOptions_Init`.
+ */
+typedef struct jsPubOptions {
+  /**
+   * How long to wait for the acknowledgment, in milliseconds; 0 means
+   * the context's wait (for asynchronous publishes, no timeout).
+   */
+  int64_t MaxWait;
+  /**
+   * Message id for duplicate detection (`Nats-Msg-Id`).
+   */
+  const char *MsgId;
+  /**
+   * Stream that must store the message.
+   */
+  const char *ExpectStream;
+  /**
+   * Message id the stream's last message must have.
+   */
+  const char *ExpectLastMsgId;
+  /**
+   * Sequence the stream's last message must have.
+   */
+  uint64_t ExpectLastSeq;
+  /**
+   * Sequence the last message on the subject must have.
+   */
+  uint64_t ExpectLastSubjectSeq;
+  /**
+   * Subject `ExpectLastSubjectSeq` applies to, when not the message's.
+   */
+  const char *ExpectLastSubjectSeqSubject;
+  /**
+   * The subject must have no message yet.
+   */
+  bool ExpectNoMessage;
+  /**
+   * Message TTL in milliseconds (nats-server 2.11+).
+   */
+  int64_t MsgTTL;
+  /**
+   * Scheduling options (nats-server 2.14+).
+   */
+  struct jsScheduleOptions Schedule;
+} jsPubOptions;
+
+/**
+ * A list of messages; `natsMsgList_Destroy` releases the messages and the array.
+ */
+typedef struct natsMsgList {
+  /**
+   * Array of `Count` messages.
+   */
+  struct natsMsg **Msgs;
+  /**
+   * Number of messages in `Msgs`.
+   */
+  int Count;
+} natsMsgList;
+
+/**
+ * Placement of a stream in a cluster. Initialize with `jsPlacement_Init`.
+ */
+typedef struct jsPlacement {
+  /**
+   * Cluster name.
+   */
+  const char *Cluster;
+  /**
+   * Server tags.
+   */
+  const char **Tags;
+  /**
+   * Number of entries in `Tags`.
+   */
+  int TagsLen;
+} jsPlacement;
+
+/**
+ * Access to a stream in another account. Initialize with
+ * `jsExternalStream_Init`.
+ */
+typedef struct jsExternalStream {
+  /**
+   * API prefix of the other account.
+   */
+  const char *APIPrefix;
+  /**
+   * Delivery prefix of the other account.
+   */
+  const char *DeliverPrefix;
+} jsExternalStream;
+
+/**
+ * A stream that a mirror or source copies from. Initialize with
+ * `jsStreamSource_Init`.
+ */
+typedef struct jsStreamSource {
+  /**
+   * Name of the origin stream.
+   */
+  const char *Name;
+  /**
+   * First sequence to copy.
+   */
+  uint64_t OptStartSeq;
+  /**
+   * First time to copy from, in nanoseconds since the Unix epoch.
+   */
+  int64_t OptStartTime;
+  /**
+   * Copy only messages on this subject.
+   */
+  const char *FilterSubject;
+  /**
+   * Access to the origin in another account; exclusive with `Domain`.
+   */
+  struct jsExternalStream *External;
+  /**
+   * Domain of the origin; sent as the external API prefix `$JS.<Domain>.API`.
+   */
+  const char *Domain;
+} jsStreamSource;
+
+/**
+ * Republishing of stored messages. Initialize with `jsRePublish_Init`.
+ */
+typedef struct jsRePublish {
+  /**
+   * Subjects to republish (`>` when NULL).
+   */
+  const char *Source;
+  /**
+   * Destination subject; republishing is off when NULL.
+   */
+  const char *Destination;
+  /**
+   * Republish only the headers.
+   */
+  bool HeadersOnly;
+} jsRePublish;
+
+/**
+ * A subject transform: messages on `Source` are stored under `Destination`.
+ */
+typedef struct jsSubjectTransformConfig {
+  /**
+   * Subject filter.
+   */
+  const char *Source;
+  /**
+   * Destination pattern.
+   */
+  const char *Destination;
+} jsSubjectTransformConfig;
+
+/**
+ * Limits applied to every consumer of a stream.
+ */
+typedef struct jsStreamConsumerLimits {
+  /**
+   * Inactivity threshold, in nanoseconds.
+   */
+  int64_t InactiveThreshold;
+  /**
+   * Maximum unacknowledged messages per consumer.
+   */
+  int MaxAckPending;
+} jsStreamConsumerLimits;
+
+/**
+ * Configuration of a stream. Initialize with `jsStreamConfig_Init`.
+ * Durations are in nanoseconds.
+ */
+typedef struct jsStreamConfig {
+  /**
+   * Stream name, required; it cannot contain `.`.
+   */
+  const char *Name;
+  const char *Description;
+  /**
+   * Subjects the stream stores; the server uses the name when empty.
+   */
+  const char **Subjects;
+  int SubjectsLen;
+  enum jsRetentionPolicy Retention;
+  /**
+   * Maximum consumers, -1 for no limit.
+   */
+  int64_t MaxConsumers;
+  /**
+   * Maximum messages, -1 for no limit.
+   */
+  int64_t MaxMsgs;
+  /**
+   * Maximum bytes, -1 for no limit.
+   */
+  int64_t MaxBytes;
+  /**
+   * Maximum message age in nanoseconds, 0 for no limit.
+   */
+  int64_t MaxAge;
+  /**
+   * Maximum messages per subject, -1 for no limit.
+   */
+  int64_t MaxMsgsPerSubject;
+  /**
+   * Maximum size of one message, -1 for no limit.
+   */
+  int32_t MaxMsgSize;
+  enum jsDiscardPolicy Discard;
+  enum jsStorageType Storage;
+  int64_t Replicas;
+  /**
+   * Do not acknowledge published messages.
+   */
+  bool NoAck;
+  const char *Template;
+  /**
+   * Duplicate detection window, in nanoseconds.
+   */
+  int64_t Duplicates;
+  struct jsPlacement *Placement;
+  struct jsStreamSource *Mirror;
+  struct jsStreamSource **Sources;
+  int SourcesLen;
+  /**
+   * No message can be added or removed.
+   */
+  bool Sealed;
+  /**
+   * Messages cannot be deleted.
+   */
+  bool DenyDelete;
+  /**
+   * The stream cannot be purged.
+   */
+  bool DenyPurge;
+  /**
+   * Allow the `Nats-Rollup` header to purge older messages.
+   */
+  bool AllowRollup;
+  struct jsRePublish *RePublish;
+  /**
+   * Allow direct get from any replica.
+   */
+  bool AllowDirect;
+  /**
+   * Allow direct get from mirrors too.
+   */
+  bool MirrorDirect;
+  /**
+   * Apply the discard-new policy per subject.
+   */
+  bool DiscardNewPerSubject;
+  /**
+   * User metadata as key/value pairs.
+   */
+  struct natsMetadata Metadata;
+  enum jsStorageCompression Compression;
+  /**
+   * First sequence of the stream.
+   */
+  uint64_t FirstSeq;
+  /**
+   * Transform applied to the subject of incoming messages.
+   */
+  struct jsSubjectTransformConfig SubjectTransform;
+  /**
+   * Limits applied to every consumer.
+   */
+  struct jsStreamConsumerLimits ConsumerLimits;
+  /**
+   * Allow a per-message TTL (nats-server 2.11+).
+   */
+  bool AllowMsgTTL;
+  /**
+   * TTL of the delete markers the server adds, in nanoseconds (nats-server 2.11+).
+   */
+  int64_t SubjectDeleteMarkerTTL;
+  /**
+   * Persistence mode (nats-server 2.12+).
+   */
+  enum jsPersistModeType PersistMode;
+  /**
+   * Allow atomic batch publishing (nats-server 2.12+).
+   */
+  bool AllowAtomic;
+  /**
+   * Allow counter messages (nats-server 2.12+).
+   */
+  bool AllowMsgCounter;
+  /**
+   * Allow scheduled messages (nats-server 2.14+).
+   */
+  bool AllowMsgSchedules;
+  /**
+   * Allow non-atomic batch publishing (nats-server 2.14+).
+   */
+  bool AllowBatched;
+} jsStreamConfig;
+
+/**
+ * Selection of the message `js_DirectGetMsg` returns. Initialize with
+ * `jsDirectGetMsgOptions_Init`.
+ */
+typedef struct jsDirectGetMsgOptions {
+  /**
+   * The message at this sequence (or the first after it with `NextBySubject`).
+   */
+  uint64_t Sequence;
+  /**
+   * The next message on this subject.
+   */
+  const char *NextBySubject;
+  /**
+   * The last message on this subject.
+   */
+  const char *LastBySubject;
+} jsDirectGetMsgOptions;
+
+/**
+ * Message count of one subject of a stream.
+ */
+typedef struct jsStreamStateSubject {
+  const char *Subject;
+  uint64_t Msgs;
+} jsStreamStateSubject;
+
+/**
+ * Message counts per subject, returned when `jsOptions.Stream.Info.SubjectsFilter` is set.
+ */
+typedef struct jsStreamStateSubjects {
+  struct jsStreamStateSubject *List;
+  int Count;
+} jsStreamStateSubjects;
+
+/**
+ * Messages the server lost.
+ */
+typedef struct jsLostStreamData {
+  /**
+   * Sequences of the lost messages.
+   */
+  uint64_t *Msgs;
+  int MsgsLen;
+  /**
+   * Bytes lost.
+   */
+  uint64_t Bytes;
+} jsLostStreamData;
+
+/**
+ * State of a stream. Times are nanoseconds since the Unix epoch.
+ */
+typedef struct jsStreamState {
+  uint64_t Msgs;
+  uint64_t Bytes;
+  uint64_t FirstSeq;
+  int64_t FirstTime;
+  uint64_t LastSeq;
+  int64_t LastTime;
+  int64_t NumSubjects;
+  /**
+   * Counts per subject, NULL unless a subjects filter was given.
+   */
+  struct jsStreamStateSubjects *Subjects;
+  uint64_t NumDeleted;
+  /**
+   * Deleted sequences, NULL unless deleted details were requested.
+   */
+  uint64_t *Deleted;
+  int DeletedLen;
+  struct jsLostStreamData *Lost;
+  int64_t Consumers;
+} jsStreamState;
+
+/**
+ * State of a mirror or source.
+ */
+typedef struct jsStreamSourceInfo {
+  char *Name;
+  struct jsExternalStream *External;
+  /**
+   * Messages not yet copied.
+   */
+  uint64_t Lag;
+  /**
+   * Time since the last activity, in nanoseconds.
+   */
+  int64_t Active;
+  const char *FilterSubject;
+  struct jsSubjectTransformConfig *SubjectTransforms;
+  int SubjectTransformsLen;
+} jsStreamSourceInfo;
+
+/**
+ * Another copy of a stream, such as a mirror.
+ */
+typedef struct jsStreamAlternate {
+  const char *Name;
+  const char *Domain;
+  const char *Cluster;
+} jsStreamAlternate;
+
+/**
+ * Configuration and state of a stream, released with `jsStreamInfo_Destroy`.
+ */
+typedef struct jsStreamInfo {
+  struct jsStreamConfig *Config;
+  /**
+   * Creation time, in nanoseconds since the Unix epoch.
+   */
+  int64_t Created;
+  struct jsStreamState State;
+  struct jsClusterInfo *Cluster;
+  struct jsStreamSourceInfo *Mirror;
+  struct jsStreamSourceInfo **Sources;
+  int SourcesLen;
+  struct jsStreamAlternate **Alternates;
+  int AlternatesLen;
+} jsStreamInfo;
+
+/**
+ * Stream information list, released with `jsStreamInfoList_Destroy`.
+ */
+typedef struct jsStreamInfoList {
+  struct jsStreamInfo **List;
+  int Count;
+} jsStreamInfoList;
+
+/**
+ * Stream names, released with `jsStreamNamesList_Destroy`.
+ */
+typedef struct jsStreamNamesList {
+  char **List;
+  int Count;
+} jsStreamNamesList;
+
+/**
  * Callback run when a library thread starts.
  */
 typedef void (*natsThreadStartedHandler)(void *closure);
@@ -145,20 +1252,6 @@ typedef struct __natsClientConfig natsClientConfig;
  * An inbox subject: a NUL-terminated string released with `natsInbox_Destroy`.
  */
 typedef char natsInbox;
-
-/**
- * A list of messages; `natsMsgList_Destroy` releases the messages and the array.
- */
-typedef struct natsMsgList {
-  /**
-   * Array of `Count` messages.
-   */
-  struct natsMsg **Msgs;
-  /**
-   * Number of messages in `Msgs`.
-   */
-  int Count;
-} natsMsgList;
 
 /**
  * Callback that returns the token to send at each connect. The library
@@ -224,19 +1317,113 @@ typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, vo
 typedef void (*natsOnCompleteCB)(void *closure);
 
 /**
- * Key/value metadata as a flat array: `List[2*i]` is a key and
- * `List[2*i+1]` its value.
+ * Options of the JetStream subscribe calls.
  */
-typedef struct natsMetadata {
+typedef struct jsSubOptions {
   /**
-   * Alternating keys and values, `2 * Count` strings.
+   * Stream to bind to.
    */
-  const char **List;
+  const char *Stream;
   /**
-   * Number of key/value pairs.
+   * Existing consumer to bind to.
    */
-  int Count;
-} natsMetadata;
+  const char *Consumer;
+  /**
+   * Queue group.
+   */
+  const char *Queue;
+  /**
+   * The application acknowledges messages itself.
+   */
+  bool ManualAck;
+  /**
+   * Consumer configuration.
+   */
+  struct jsConsumerConfig Config;
+  /**
+   * Ordered consumer.
+   */
+  bool Ordered;
+} jsSubOptions;
+
+/**
+ * Gap between the consumer sequences seen by the client and the server.
+ */
+typedef struct jsConsumerSequenceMismatch {
+  /**
+   * Stream sequence to resume from.
+   */
+  uint64_t Stream;
+  /**
+   * Last consumer sequence the client received.
+   */
+  uint64_t ConsumerClient;
+  /**
+   * Last consumer sequence the server sent.
+   */
+  uint64_t ConsumerServer;
+} jsConsumerSequenceMismatch;
+
+/**
+ * A pull request of `natsSubscription_FetchRequest`.
+ */
+typedef struct jsFetchRequest {
+  /**
+   * Expiration of the request, in nanoseconds.
+   */
+  int64_t Expires;
+  /**
+   * Maximum messages.
+   */
+  int Batch;
+  /**
+   * Maximum bytes.
+   */
+  int64_t MaxBytes;
+  /**
+   * Return at once when no message is available.
+   */
+  bool NoWait;
+  /**
+   * Server heartbeat interval, in nanoseconds.
+   */
+  int64_t Heartbeat;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  /**
+   * Pin id, for consumers with the `pinned_client` priority policy.
+   */
+  const char *ID;
+  const char *Group;
+  /**
+   * Priority of the request, 0 (highest) to 9.
+   */
+  uint8_t Priority;
+} jsFetchRequest;
+
+/**
+ * A consumer and a stream sequence.
+ */
+typedef struct jsSequencePair {
+  uint64_t Consumer;
+  uint64_t Stream;
+} jsSequencePair;
+
+/**
+ * JetStream metadata of a message delivered by a consumer.
+ */
+typedef struct jsMsgMetaData {
+  struct jsSequencePair Sequence;
+  uint64_t NumDelivered;
+  uint64_t NumPending;
+  /**
+   * Time the message was stored, in nanoseconds since the Unix epoch.
+   */
+  int64_t Timestamp;
+  char *Stream;
+  char *Consumer;
+  char *Domain;
+} jsMsgMetaData;
 
 #ifdef __cplusplus
 extern "C" {
@@ -592,6 +1779,546 @@ natsStatus natsHeader_Delete(struct natsHeader *h, const char *key);
 void natsHeader_Destroy(struct natsHeader *h);
 
 /**
+ * Retrieves the account's JetStream usage, limits and API counters into
+ * `*ai`, which the caller releases with `jsAccountInfo_Destroy`. `opts`
+ * may be NULL. When JetStream is not enabled the call returns
+ * `NATS_NO_RESPONDERS` with `errCode` 10076 (`JSNotEnabledErr`).
+ */
+natsStatus js_GetAccountInfo(struct jsAccountInfo **ai,
+                             struct jsCtx *js,
+                             struct jsOptions *opts,
+                             jsErrCode *errCode);
+
+/**
+ * Releases an account information object, its domain and its tiers;
+ * NULL is ignored.
+ */
+void jsAccountInfo_Destroy(struct jsAccountInfo *ai);
+
+/**
+ * Initializes a consumer config: every field zero or NULL, and the
+ * deliver, ack and replay policies -1 so that `js_AddConsumer` applies
+ * the defaults (deliver all, explicit ack, instant replay). Returns
+ * `NATS_INVALID_ARG` when `cc` is NULL.
+ */
+natsStatus jsConsumerConfig_Init(struct jsConsumerConfig *cc);
+
+/**
+ * Creates a consumer on stream `stream` from `cfg` (required), or updates
+ * it when it exists. Policies left at -1 by `jsConsumerConfig_Init` are
+ * set to their defaults in `cfg`. `Name` and `Durable` cannot contain
+ * `.`, space, `*` or `>`.
+ *
+ * `ci` may be NULL; otherwise it receives the consumer's information,
+ * which the caller releases with `jsConsumerInfo_Destroy`. `errCode`, if
+ * not NULL, receives the server's JetStream error code on failure.
+ */
+natsStatus js_AddConsumer(struct jsConsumerInfo **ci,
+                          struct jsCtx *js,
+                          const char *stream,
+                          struct jsConsumerConfig *cfg,
+                          struct jsOptions *opts,
+                          jsErrCode *errCode);
+
+/**
+ * Updates the durable consumer `cfg->Durable` (required) of stream
+ * `stream`. `ci` may be NULL; otherwise it receives the consumer's
+ * information, released with `jsConsumerInfo_Destroy`.
+ */
+natsStatus js_UpdateConsumer(struct jsConsumerInfo **ci,
+                             struct jsCtx *js,
+                             const char *stream,
+                             struct jsConsumerConfig *cfg,
+                             struct jsOptions *opts,
+                             jsErrCode *errCode);
+
+/**
+ * Retrieves the configuration and state of consumer `consumer` of stream
+ * `stream` into `*ci`, which the caller releases with
+ * `jsConsumerInfo_Destroy`. A missing consumer returns `NATS_NOT_FOUND`
+ * with `errCode` 10014 and the last error cleared.
+ */
+natsStatus js_GetConsumerInfo(struct jsConsumerInfo **ci,
+                              struct jsCtx *js,
+                              const char *stream,
+                              const char *consumer,
+                              struct jsOptions *opts,
+                              jsErrCode *errCode);
+
+/**
+ * Deletes consumer `consumer` of stream `stream`. A missing consumer
+ * returns `NATS_NOT_FOUND` with `errCode` 10014 and the last error
+ * cleared.
+ */
+natsStatus js_DeleteConsumer(struct jsCtx *js,
+                             const char *stream,
+                             const char *consumer,
+                             struct jsOptions *opts,
+                             jsErrCode *errCode);
+
+/**
+ * Resets consumer `consumer` of stream `stream` to stream sequence `seq`
+ * (0: the consumer's start), dropping its pending and redelivery state
+ * (nats-server 2.14+). `new_crr` may be NULL; otherwise it receives the
+ * reply, which the caller releases with `jsConsumerResetResponse_Destroy`.
+ * A missing consumer returns `NATS_NOT_FOUND` with `errCode` 10014 and
+ * the last error cleared.
+ */
+natsStatus js_ResetConsumer(struct jsConsumerResetResponse **new_crr,
+                            struct jsCtx *js,
+                            const char *stream,
+                            const char *consumer,
+                            uint64_t seq,
+                            struct jsOptions *opts,
+                            jsErrCode *errCode);
+
+/**
+ * Releases a reset reply and its consumer information; NULL is ignored.
+ */
+void jsConsumerResetResponse_Destroy(struct jsConsumerResetResponse *crr);
+
+/**
+ * Pauses consumer `consumer` of stream `stream` until `pauseUntil`
+ * (nanoseconds since the Unix epoch); 0 resumes it (nats-server 2.11+).
+ * `new_cpr` is required and receives the reply, which the caller releases
+ * with `jsConsumerPauseResponse_Destroy`. A missing consumer returns
+ * `NATS_NOT_FOUND` with `errCode` 10014 and the last error cleared.
+ */
+natsStatus js_PauseConsumer(struct jsConsumerPauseResponse **new_cpr,
+                            struct jsCtx *js,
+                            const char *stream,
+                            const char *consumer,
+                            uint64_t pauseUntil,
+                            struct jsOptions *opts,
+                            jsErrCode *errCode);
+
+/**
+ * Releases a pause reply; NULL is ignored.
+ */
+void jsConsumerPauseResponse_Destroy(struct jsConsumerPauseResponse *cpr);
+
+/**
+ * Releases a consumer information object and everything it points to;
+ * NULL is ignored.
+ */
+void jsConsumerInfo_Destroy(struct jsConsumerInfo *ci);
+
+/**
+ * Retrieves the information of every consumer of stream `stream` into
+ * `*list`, which the caller releases with `jsConsumerInfoList_Destroy`.
+ * No consumer returns `NATS_NOT_FOUND` with the last error cleared; a
+ * missing stream returns `NATS_NOT_FOUND` with `errCode` 10059.
+ */
+natsStatus js_Consumers(struct jsConsumerInfoList **list,
+                        struct jsCtx *js,
+                        const char *stream,
+                        struct jsOptions *opts,
+                        jsErrCode *errCode);
+
+/**
+ * Releases a consumer information list with every information in it;
+ * NULL is ignored.
+ */
+void jsConsumerInfoList_Destroy(struct jsConsumerInfoList *list);
+
+/**
+ * Retrieves the names of every consumer of stream `stream` into `*list`,
+ * which the caller releases with `jsConsumerNamesList_Destroy`. No
+ * consumer returns `NATS_NOT_FOUND` with the last error cleared.
+ */
+natsStatus js_ConsumerNames(struct jsConsumerNamesList **list,
+                            struct jsCtx *js,
+                            const char *stream,
+                            struct jsOptions *opts,
+                            jsErrCode *errCode);
+
+/**
+ * Releases a consumer names list and its strings; NULL is ignored.
+ */
+void jsConsumerNamesList_Destroy(struct jsConsumerNamesList *list);
+
+/**
+ * Initializes `opts` to all defaults (every field zero or NULL). Returns
+ * `NATS_INVALID_ARG` when `opts` is NULL.
+ */
+natsStatus jsOptions_Init(struct jsOptions *opts);
+
+/**
+ * Creates a JetStream context on `nc` and stores it in `*js`.
+ *
+ * `opts` may be NULL. Its `Prefix` (default `$JS.API`) or `Domain`
+ * (prefix `$JS.<Domain>.API`) selects the API subjects. `Wait` is the
+ * timeout of API requests and publishes in milliseconds (default 5000).
+ * `PublishAsync` configures asynchronous publishing. `Stream.Purge` and
+ * `Stream.Info.DeletedDetails` become defaults for calls without options.
+ * The caller releases the context with `jsCtx_Destroy`. The context holds
+ * its own reference to the connection, so its calls fail with a status
+ * rather than touching freed memory once the connection is closed or
+ * destroyed. Returns `NATS_INVALID_ARG` for a NULL `js` or
+ * `nc`, or a negative `Wait` or `PublishAsync.StallWait`.
+ */
+natsStatus natsConnection_JetStream(struct jsCtx **js,
+                                    struct natsConnection *nc,
+                                    struct jsOptions *opts);
+
+/**
+ * Destroys a JetStream context: asynchronous publishing stops, messages
+ * still waiting for an acknowledgment are destroyed, and the context's
+ * reference to the connection is released. An atomic batch started on
+ * the context keeps it usable for the batch until the batch is
+ * destroyed. NULL is ignored.
+ */
+void jsCtx_Destroy(struct jsCtx *js);
+
+/**
+ * Initializes publish options to all zero/NULL fields. Returns
+ * `NATS_INVALID_ARG` when `opts` is NULL.
+ */
+natsStatus jsPubOptions_Init(struct jsPubOptions *opts);
+
+/**
+ * Publishes `dataLen` bytes of `data` (NULL when `dataLen` is 0) on
+ * `subj` and waits for the stream's acknowledgment; see `js_PublishMsg`.
+ */
+natsStatus js_Publish(struct jsPubAck **pubAck,
+                      struct jsCtx *js,
+                      const char *subj,
+                      const void *data,
+                      int dataLen,
+                      struct jsPubOptions *opts,
+                      jsErrCode *errCode);
+
+/**
+ * Publishes `msg` and waits for the stream's acknowledgment, up to
+ * `opts->MaxWait` milliseconds or the context's wait.
+ *
+ * `opts` may be NULL. Its fields are sent as headers set on `msg`:
+ * `MsgId` as `Nats-Msg-Id`, the `Expect*` fields as `Nats-Expected-*`
+ * headers, `MsgTTL` as `Nats-TTL`, and the schedule options. A message id
+ * already stored within the stream's duplicate window gives an
+ * acknowledgment with `Duplicate` set. `pubAck` may be NULL;
+ * otherwise it receives the acknowledgment, which the caller releases
+ * with `jsPubAck_Destroy`. A failed expectation or another server error
+ * returns `NATS_ERR` with the server's description as the last error and
+ * its code in `errCode`. When no stream stores the subject, the call
+ * returns `NATS_NO_RESPONDERS` with `errCode` 10076.
+ */
+natsStatus js_PublishMsg(struct jsPubAck **pubAck,
+                         struct jsCtx *js,
+                         struct natsMsg *msg,
+                         struct jsPubOptions *opts,
+                         jsErrCode *errCode);
+
+/**
+ * Releases an acknowledgment and its strings; NULL is ignored.
+ */
+void jsPubAck_Destroy(struct jsPubAck *pubAck);
+
+/**
+ * Starts an atomic batch on `js` (the stream must allow atomic publish)
+ * and publishes `msg` as its first message with the `Nats-Batch-Id` and
+ * `Nats-Batch-Sequence` headers.
+ *
+ * `*ctx` receives the batch, even when the first publish fails. The
+ * caller releases it with `jsAtomicBatchCtx_Destroy` after the commit or
+ * when abandoning the batch. `new_puback` may be
+ * NULL; the server acknowledges only the commit, so it receives NULL for
+ * other messages. `ctx`, `js` and `msg` must not be NULL.
+ */
+natsStatus js_BatchPublishStart(struct jsAtomicBatchCtx **ctx,
+                                struct jsPubAck **new_puback,
+                                struct jsCtx *js,
+                                struct natsMsg *msg,
+                                struct jsPubOptions *opts,
+                                jsErrCode *errCode);
+
+/**
+ * Publishes `msg` as the next message of the atomic batch `ctx`.
+ * `new_puback` may be NULL; it receives NULL unless the server replied
+ * with an acknowledgment. `ctx` and `msg` must not be NULL.
+ */
+natsStatus js_BatchPublishAdd(struct jsPubAck **new_puback,
+                              struct jsAtomicBatchCtx *ctx,
+                              struct natsMsg *msg,
+                              struct jsPubOptions *opts,
+                              jsErrCode *errCode);
+
+/**
+ * Publishes `msg` as the last message of the atomic batch `ctx`, with the
+ * `Nats-Batch-Commit` header, and waits for the acknowledgment of the
+ * whole batch (`Count` is the number of messages). `new_puback` may be
+ * NULL; otherwise the caller releases it with `jsPubAck_Destroy`. A
+ * rejected batch returns `NATS_ERR` with the server's code in `errCode`.
+ */
+natsStatus js_BatchPublishCommit(struct jsPubAck **new_puback,
+                                 struct jsAtomicBatchCtx *ctx,
+                                 struct natsMsg *msg,
+                                 struct jsPubOptions *opts,
+                                 jsErrCode *errCode);
+
+/**
+ * Releases an atomic batch and its reference to the JetStream context;
+ * NULL is ignored.
+ */
+void jsAtomicBatchCtx_Destroy(struct jsAtomicBatchCtx *ctx);
+
+/**
+ * Publishes `dataLen` bytes of `data` on `subj` without waiting for the
+ * acknowledgment; see `js_PublishMsgAsync`. The library copies the data.
+ */
+natsStatus js_PublishAsync(struct jsCtx *js,
+                           const char *subj,
+                           const void *data,
+                           int dataLen,
+                           struct jsPubOptions *opts);
+
+/**
+ * Publishes `*msg` without waiting for the acknowledgment.
+ *
+ * On success the library owns the message and sets `*msg` to NULL, so a
+ * following `natsMsg_Destroy(*msg)` does nothing. Without handlers the
+ * library destroys the message once it is acknowledged. The context's
+ * `PublishAsync.AckHandler` receives every message and owns it. The
+ * `PublishAsync.ErrHandler` receives the failed ones, which the library
+ * destroys after the handler returns unless the handler resent them. The
+ * handlers run on a library thread. With `opts->MaxWait` set, a publish not acknowledged within that many
+ * milliseconds fails with `NATS_TIMEOUT`. When `PublishAsync.MaxPending`
+ * publishes are unacknowledged, the call waits up to
+ * `PublishAsync.StallWait` milliseconds and then fails with
+ * `NATS_TIMEOUT`. On failure `*msg` still belongs to the caller.
+ */
+natsStatus js_PublishMsgAsync(struct jsCtx *js,
+                              struct natsMsg **msg,
+                              struct jsPubOptions *opts);
+
+/**
+ * Waits until every asynchronous publish of `js` is acknowledged or
+ * failed and its handler has returned. Without `opts->MaxWait` the wait
+ * has no limit; otherwise the call returns `NATS_TIMEOUT` after that many
+ * milliseconds. A negative `MaxWait` is `NATS_INVALID_ARG`.
+ */
+natsStatus js_PublishAsyncComplete(struct jsCtx *js, struct jsPubOptions *opts);
+
+/**
+ * Takes back the messages of `js` still waiting for an acknowledgment,
+ * in publish order, into `pending`: the caller owns them again (it may
+ * resend them) and releases the list with `natsMsgList_Destroy`.
+ * Acknowledgments that arrive later are ignored. No pending message
+ * returns `NATS_NOT_FOUND` with the last error cleared.
+ */
+natsStatus js_PublishAsyncGetPendingList(struct natsMsgList *pending, struct jsCtx *js);
+
+/**
+ * Initializes a stream config with the server's defaults: limits
+ * retention, file storage, one replica, discard old, no compression, and
+ * -1 (no limit) for `MaxConsumers`, `MaxMsgs`, `MaxBytes` and
+ * `MaxMsgSize`; every other field is zero or NULL. Returns
+ * `NATS_INVALID_ARG` when `cfg` is NULL.
+ */
+natsStatus jsStreamConfig_Init(struct jsStreamConfig *cfg);
+
+/**
+ * Initializes a placement to all zero/NULL fields. Returns
+ * `NATS_INVALID_ARG` when `placement` is NULL.
+ */
+natsStatus jsPlacement_Init(struct jsPlacement *placement);
+
+/**
+ * Initializes a stream source to all zero/NULL fields. Returns
+ * `NATS_INVALID_ARG` when `source` is NULL.
+ */
+natsStatus jsStreamSource_Init(struct jsStreamSource *source);
+
+/**
+ * Initializes an external stream to NULL prefixes. Returns
+ * `NATS_INVALID_ARG` when `external` is NULL.
+ */
+natsStatus jsExternalStream_Init(struct jsExternalStream *external);
+
+/**
+ * Initializes a republish config to NULL subjects and no headers-only.
+ * Returns `NATS_INVALID_ARG` when `rp` is NULL.
+ */
+natsStatus jsRePublish_Init(struct jsRePublish *rp);
+
+/**
+ * Initializes direct get options to all zero/NULL fields. Returns
+ * `NATS_INVALID_ARG` when `opts` is NULL.
+ */
+natsStatus jsDirectGetMsgOptions_Init(struct jsDirectGetMsgOptions *opts);
+
+/**
+ * Creates a stream from `cfg` (required; its `Name` is required and
+ * cannot contain `.`).
+ *
+ * `si` may be NULL; otherwise it receives the new stream's information,
+ * which the caller releases with `jsStreamInfo_Destroy`. `opts` may be
+ * NULL. `errCode`, if not NULL, receives the server's JetStream error code
+ * on failure (0 otherwise). Server errors return `NATS_ERR` with the
+ * server's description as the last error.
+ */
+natsStatus js_AddStream(struct jsStreamInfo **si,
+                        struct jsCtx *js,
+                        struct jsStreamConfig *cfg,
+                        struct jsOptions *opts,
+                        jsErrCode *errCode);
+
+/**
+ * Updates the stream named by `cfg->Name` to the configuration `cfg`.
+ *
+ * `si` may be NULL; otherwise it receives the stream's information, which
+ * the caller releases with `jsStreamInfo_Destroy`. A missing stream
+ * returns `NATS_NOT_FOUND`; `errCode`, if not NULL, receives the server's
+ * JetStream error code.
+ */
+natsStatus js_UpdateStream(struct jsStreamInfo **si,
+                           struct jsCtx *js,
+                           struct jsStreamConfig *cfg,
+                           struct jsOptions *opts,
+                           jsErrCode *errCode);
+
+/**
+ * Purges the messages of stream `stream`.
+ *
+ * `opts->Stream.Purge`, or the context's purge options when `opts` sets
+ * none, limits the purge: `Subject` to one subject, `Sequence` to the
+ * messages below that sequence, and `Keep` keeps the newest messages.
+ * `Sequence` and `Keep` are exclusive. A missing stream returns
+ * `NATS_NOT_FOUND` with `errCode` 10059 and the last error cleared.
+ */
+natsStatus js_PurgeStream(struct jsCtx *js,
+                          const char *stream,
+                          struct jsOptions *opts,
+                          jsErrCode *errCode);
+
+/**
+ * Deletes stream `stream` and its messages. A missing stream returns
+ * `NATS_NOT_FOUND` with `errCode` 10059 and the last error cleared.
+ */
+natsStatus js_DeleteStream(struct jsCtx *js,
+                           const char *stream,
+                           struct jsOptions *opts,
+                           jsErrCode *errCode);
+
+/**
+ * Retrieves the configuration and state of stream `stream` into `*si`,
+ * which the caller releases with `jsStreamInfo_Destroy`.
+ *
+ * With `opts->Stream.Info.DeletedDetails` the state lists deleted
+ * sequences; with `opts->Stream.Info.SubjectsFilter` it lists the message
+ * count of each matching subject (all pages are fetched). A missing stream
+ * returns `NATS_NOT_FOUND` with `errCode` 10059 and the last error cleared.
+ */
+natsStatus js_GetStreamInfo(struct jsStreamInfo **si,
+                            struct jsCtx *js,
+                            const char *stream,
+                            struct jsOptions *opts,
+                            jsErrCode *errCode);
+
+/**
+ * Releases a stream information object and everything it points to;
+ * NULL is ignored.
+ */
+void jsStreamInfo_Destroy(struct jsStreamInfo *si);
+
+/**
+ * Retrieves the information of every stream into `*list`, which the
+ * caller releases with `jsStreamInfoList_Destroy`. With
+ * `opts->Stream.Info.SubjectsFilter`, only streams with a matching subject
+ * are listed. No stream returns `NATS_NOT_FOUND` with the last error
+ * cleared.
+ */
+natsStatus js_Streams(struct jsStreamInfoList **list,
+                      struct jsCtx *js,
+                      struct jsOptions *opts,
+                      jsErrCode *errCode);
+
+/**
+ * Releases a stream information list with every information in it; NULL
+ * is ignored.
+ */
+void jsStreamInfoList_Destroy(struct jsStreamInfoList *list);
+
+/**
+ * Retrieves the names of every stream into `*list`, which the caller
+ * releases with `jsStreamNamesList_Destroy`. With
+ * `opts->Stream.Info.SubjectsFilter`, only streams with a matching subject
+ * are listed. No stream returns `NATS_NOT_FOUND` with the last error
+ * cleared.
+ */
+natsStatus js_StreamNames(struct jsStreamNamesList **list,
+                          struct jsCtx *js,
+                          struct jsOptions *opts,
+                          jsErrCode *errCode);
+
+/**
+ * Releases a stream names list and its strings; NULL is ignored.
+ */
+void jsStreamNamesList_Destroy(struct jsStreamNamesList *list);
+
+/**
+ * Retrieves the message at sequence `seq` (at least 1) of stream `stream`
+ * into `*msg`, which the caller releases with `natsMsg_Destroy`. The
+ * message has the original subject, headers and payload. A missing
+ * message returns `NATS_NOT_FOUND` with `errCode` 10037.
+ */
+natsStatus js_GetMsg(struct natsMsg **msg,
+                     struct jsCtx *js,
+                     const char *stream,
+                     uint64_t seq,
+                     struct jsOptions *opts,
+                     jsErrCode *errCode);
+
+/**
+ * Retrieves the last message stored on `subject` in stream `stream` into
+ * `*msg`, which the caller releases with `natsMsg_Destroy`. A missing
+ * message returns `NATS_NOT_FOUND` with `errCode` 10037.
+ */
+natsStatus js_GetLastMsg(struct natsMsg **msg,
+                         struct jsCtx *js,
+                         const char *stream,
+                         const char *subject,
+                         struct jsOptions *opts,
+                         jsErrCode *errCode);
+
+/**
+ * Retrieves a message straight from any server holding stream `stream`,
+ * which must allow direct get, into `*msg` (released with
+ * `natsMsg_Destroy`). `dgOpts` (required) selects the message by
+ * `Sequence`, `NextBySubject` or `LastBySubject`; the server rejects
+ * invalid combinations. The message has the original subject and the
+ * `Nats-Stream`, `Nats-Sequence`, `Nats-Time-Stamp` and `Nats-Subject`
+ * headers. A missing message returns `NATS_NOT_FOUND`.
+ */
+natsStatus js_DirectGetMsg(struct natsMsg **msg,
+                           struct jsCtx *js,
+                           const char *stream,
+                           struct jsOptions *opts,
+                           struct jsDirectGetMsgOptions *dgOpts);
+
+/**
+ * Deletes the message at sequence `seq` of stream `stream`; its content
+ * may remain on disk until overwritten (see `js_EraseMsg`). `errCode`, if
+ * not NULL, receives the server's JetStream error code on failure.
+ */
+natsStatus js_DeleteMsg(struct jsCtx *js,
+                        const char *stream,
+                        uint64_t seq,
+                        struct jsOptions *opts,
+                        jsErrCode *errCode);
+
+/**
+ * Deletes the message at sequence `seq` of stream `stream` and overwrites
+ * its content in storage. `errCode`, if not NULL, receives the server's
+ * JetStream error code on failure.
+ */
+natsStatus js_EraseMsg(struct jsCtx *js,
+                       const char *stream,
+                       uint64_t seq,
+                       struct jsOptions *opts,
+                       jsErrCode *errCode);
+
+/**
  * Initializes the library. Optional: the first connect does it too.
  * `lockSpinCount` is accepted for compatibility and ignored.
  */
@@ -681,13 +2408,18 @@ natsStatus nats_GetLastErrorStack(char *buffer, size_t bufLen);
 void nats_PrintLastErrorStack(FILE *file);
 
 /**
- * Releases the library's resources. Connections should be closed first.
+ * Releases the library's resources. Connections that are still open keep
+ * working, and what they use is released when they are destroyed.
  */
 void nats_Close(void);
 
 /**
- * Like `nats_Close`, waiting up to `timeout` milliseconds (0 for no limit)
- * for the library's threads to end. Returns `NATS_TIMEOUT` if they did not.
+ * Like `nats_Close`, then waits up to `timeout` milliseconds (0 or less
+ * for no limit) until every connection has been destroyed and every
+ * library thread has ended. Returns `NATS_TIMEOUT` when that did not
+ * happen in time (the library then stays usable),
+ * `NATS_ILLEGAL_STATE` when called from a library callback, and
+ * `NATS_NOT_INITIALIZED` when the library is not open.
  */
 natsStatus nats_CloseAndWait(int64_t timeout);
 
@@ -1202,8 +2934,10 @@ natsStatus natsOptions_LoadCertificatesChain(struct natsOptions *opts,
                                              const char *keyFileName);
 
 /**
- * Like `natsOptions_LoadCertificatesChain`, reading the files again at
- * every connect so renewed certificates are picked up.
+ * Like `natsOptions_LoadCertificatesChain`, but the files are read at
+ * every connect (and need not exist yet), so renewed certificates are
+ * picked up; a missing or invalid file fails that connect with
+ * `NATS_SSL_ERROR`.
  */
 natsStatus natsOptions_LoadCertificatesChainDynamic(struct natsOptions *opts,
                                                     const char *certsFileName,
@@ -1274,7 +3008,7 @@ natsStatus natsOptions_SetUserCredentialsFromFiles(struct natsOptions *opts,
 
 /**
  * Authenticates with the text of a chained `.creds` file (user JWT and
- * seed). The text is checked now; NULL clears.
+ * seed), parsed at each connect; NULL clears.
  */
 natsStatus natsOptions_SetUserCredentialsFromMemory(struct natsOptions *opts,
                                                     const char *jwtAndSeedContent);

@@ -10,6 +10,7 @@ pub mod events;
 pub mod evloop;
 pub mod header;
 pub mod info;
+pub mod js;
 pub mod lifecycle;
 pub(crate) mod io;
 pub mod message;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod evloop;
 pub mod handles;
 pub mod header;
+pub mod js;
 pub mod library;
 pub mod lifecycle;
 pub mod msg;
