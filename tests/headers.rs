@@ -442,7 +442,7 @@ fn abi_check_passes() {
     command
         .arg(&tool)
         .arg(repo_root().join("include"))
-        .args(["--only", "nats"]);
+        .args(["--only", "nats,js"]);
     let output = output_of(&mut command, "python3");
     println!("{}", String::from_utf8_lossy(&output.stdout));
     assert!(
