@@ -25,7 +25,7 @@ use super::url::{self, ServerUrl};
 /// 2.5M/s with 1 MiB on a 2-core machine).
 const MAX_OUTBOUND_WHILE_CONNECTED: usize = 1024 * 1024;
 
-/// Longest time `close` waits for buffered data to reach the socket.
+/// Maximum time `close` waits for buffered data to reach the socket.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 thread_local! {
@@ -91,7 +91,7 @@ pub(crate) struct Counters {
     pub(crate) reconnects: AtomicU64,
 }
 
-/// A thread waiting for the PONG that answers its PING.
+/// A thread waiting for the PONG that replies to its PING.
 pub(crate) struct PongWaiter {
     done: Mutex<Option<Result<()>>>,
     cond: Condvar,
@@ -134,7 +134,7 @@ pub(crate) struct Outbound {
     /// Write half of the current socket, for writes from application
     /// threads; `None` while disconnected.
     pub(crate) socket: Option<Arc<tokio::net::tcp::OwnedWriteHalf>>,
-    /// The writer task holds a chunk it has not finished writing, so
+    /// The writer task has taken a chunk it has not finished writing, so
     /// nothing else may write to the socket.
     pub(crate) writing: bool,
     pub(crate) closed: bool,
@@ -820,7 +820,7 @@ impl Connection {
         Ok(start.elapsed())
     }
 
-    /// The client's IP address as the server sees it.
+    /// The client's IP address as the server reports it.
     pub fn client_ip(&self) -> Result<String> {
         if self.is_closed() {
             return Err(Error::from_status(Status::ConnectionClosed));

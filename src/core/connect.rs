@@ -23,7 +23,7 @@ use super::url::ServerUrl;
 /// Client version sent in CONNECT.
 const CLIENT_VERSION: &str = "3.13.0";
 
-/// Longest protocol line accepted during the handshake.
+/// Maximum length of a protocol line during the handshake.
 const MAX_HANDSHAKE_LINE: usize = 1024 * 1024;
 
 /// A socket whose handshake is done, with bytes read past the PONG.
@@ -177,7 +177,7 @@ async fn open_socket(url: &ServerUrl, order: i32) -> Result<TcpStream> {
 }
 
 /// Opens a socket to `url` and runs the INFO / CONNECT / PING handshake,
-/// upgrading to TLS when either side asks for it.
+/// upgrading to TLS when either side requires it.
 async fn establish(inner: &ConnInner, url: &ServerUrl, server: usize) -> Result<Established> {
     let tcp = match inner.opts.proxy_connect.clone() {
         Some(proxy) => {
