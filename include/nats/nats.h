@@ -1577,7 +1577,7 @@ natsStatus natsConnection_PublishRequestString(struct natsConnection *nc,
 /**
  * Publishes a request on `subj` and waits up to `timeout` milliseconds
  * for the reply, stored in `*replyMsg` for the caller to destroy.
- * Returns `NATS_NO_RESPONDERS` when nobody listens on `subj`.
+ * Returns `NATS_NO_RESPONDERS` when no subscriber listens on `subj`.
  */
 natsStatus natsConnection_Request(struct natsMsg **replyMsg,
                                   struct natsConnection *nc,
@@ -1713,7 +1713,7 @@ void natsConnection_ProcessReadEvent(struct natsConnection *nc);
 
 /**
  * Accepted for compatibility: the library writes from its own threads and
- * never asks the loop for write notifications.
+ * never requests write notifications from the loop.
  */
 void natsConnection_ProcessWriteEvent(struct natsConnection *nc);
 
@@ -2478,8 +2478,8 @@ natsStatus natsConnection_Drain(struct natsConnection *nc);
 
 /**
  * Like `natsConnection_Drain` with a timeout in milliseconds (0 or less
- * for the default); past it the connection is closed anyway and the error
- * handler receives `NATS_TIMEOUT`.
+ * for the default). Past the timeout the connection is closed anyway and
+ * the error handler receives `NATS_TIMEOUT`.
  */
 natsStatus natsConnection_DrainTimeout(struct natsConnection *nc, int64_t timeout);
 

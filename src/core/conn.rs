@@ -123,7 +123,7 @@ pub(crate) struct Outbound {
     pub(crate) pongs: VecDeque<Option<Arc<PongWaiter>>>,
     /// Offsets in `buf` of the PINGs not yet handed to the socket.
     pub(crate) ping_offsets: Vec<usize>,
-    /// PONGs to discard: answers to PINGs whose waiters were failed when
+    /// PONGs to discard: replies to PINGs whose waiters were failed when
     /// the previous socket was lost.
     pub(crate) stale_pongs: usize,
     pub(crate) pings_out: i32,

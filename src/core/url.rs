@@ -153,7 +153,7 @@ impl ServerUrl {
         }
     }
 
-    /// Whether the URL asks for TLS.
+    /// Returns whether the URL requests TLS.
     pub fn is_tls(&self) -> bool {
         self.scheme == "tls" || self.scheme == "wss"
     }

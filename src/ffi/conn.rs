@@ -84,7 +84,7 @@ pub unsafe extern "C" fn natsConnection_ConnectTo(
 
 /// Runs `body` with the connection behind `nc`, or records
 /// `NATS_INVALID_ARG` when it is NULL.
-unsafe fn with_conn(
+pub(crate) unsafe fn with_conn(
     func: &'static str,
     nc: *mut natsConnection,
     body: impl FnOnce(&Connection) -> natsStatus,
@@ -459,7 +459,7 @@ fn request_timeout(_func: &'static str, timeout: i64) -> Result<Duration, natsSt
 
 /// Publishes a request on `subj` and waits up to `timeout` milliseconds
 /// for the reply, stored in `*replyMsg` for the caller to destroy.
-/// Returns `NATS_NO_RESPONDERS` when nobody listens on `subj`.
+/// Returns `NATS_NO_RESPONDERS` when no subscriber listens on `subj`.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_Request(
     replyMsg: *mut *mut natsMsg,

@@ -108,7 +108,7 @@ pub unsafe extern "C" fn natsConnection_ProcessReadEvent(nc: *mut natsConnection
 }
 
 /// Accepted for compatibility: the library writes from its own threads and
-/// never asks the loop for write notifications.
+/// never requests write notifications from the loop.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_ProcessWriteEvent(nc: *mut natsConnection) {
     if nc.is_null() {

@@ -5,25 +5,13 @@ use std::time::Duration;
 
 use libc::{c_char, c_int};
 
-use super::error::{guard, guard_status, null_arg, set_error, set_text, status_of};
+use super::conn::with_conn;
+use super::error::{guard, null_arg, set_error, set_text, status_of};
 use super::handles::{conn_ref, copy_to_buffer, malloc_array, malloc_cstring, sub_ref};
+use super::sub::with_sub;
 use super::status::natsStatus;
 use super::types::{natsConnection, natsSubscription};
-use crate::core::{Connection, Status};
-
-unsafe fn with_conn(
-    func: &'static str,
-    nc: *mut natsConnection,
-    body: impl FnOnce(&Connection) -> natsStatus,
-) -> natsStatus {
-    guard_status(func, || {
-        if nc.is_null() {
-            return null_arg(func, "nc");
-        }
-        let conn = conn_ref(nc);
-        body(&conn)
-    })
-}
+use crate::core::Status;
 
 fn millis_or_zero(ms: i64) -> Duration {
     Duration::from_millis(ms.max(0) as u64)
@@ -56,8 +44,8 @@ pub unsafe extern "C" fn natsConnection_Drain(nc: *mut natsConnection) -> natsSt
 }
 
 /// Like `natsConnection_Drain` with a timeout in milliseconds (0 or less
-/// for the default); past it the connection is closed anyway and the error
-/// handler receives `NATS_TIMEOUT`.
+/// for the default). Past the timeout the connection is closed anyway and
+/// the error handler receives `NATS_TIMEOUT`.
 #[no_mangle]
 pub unsafe extern "C" fn natsConnection_DrainTimeout(nc: *mut natsConnection, timeout: i64) -> natsStatus {
     with_conn("natsConnection_DrainTimeout", nc, |c| {
@@ -220,20 +208,6 @@ pub unsafe extern "C" fn natsConnection_ReadLastError(nc: *mut natsConnection, b
             }
             None => copy_to_buffer(F, "", buf, n),
         }
-    })
-}
-
-unsafe fn with_sub(
-    func: &'static str,
-    sub: *mut natsSubscription,
-    body: impl FnOnce(&crate::core::Subscription) -> natsStatus,
-) -> natsStatus {
-    guard_status(func, || {
-        if sub.is_null() {
-            return null_arg(func, "sub");
-        }
-        let s = sub_ref(sub);
-        body(&s)
     })
 }
 

@@ -11,7 +11,7 @@ use super::status::natsStatus;
 use super::types::{natsConnection, natsMsg, natsOnCompleteCB, natsSubscription, SendPtr};
 use crate::core::{SubStats, Subscription};
 
-unsafe fn with_sub(
+pub(crate) unsafe fn with_sub(
     func: &'static str,
     sub: *mut natsSubscription,
     body: impl FnOnce(&Subscription) -> natsStatus,
