@@ -1,7 +1,7 @@
 //! The connection: shared state, publishing, subscribing, flushing and
 //! closing. Socket I/O lives in `io.rs`, request/reply in `request.rs`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -33,6 +33,7 @@ thread_local! {
     /// on threads that are not delivery threads.
     static CALLBACK_PUBLISHES: std::cell::RefCell<Option<Vec<Arc<ConnInner>>>> =
         const { std::cell::RefCell::new(None) };
+
 }
 
 /// Marks the current thread as a delivery thread, whose publishes are
@@ -191,7 +192,9 @@ pub(crate) struct ConnInner {
     pub(crate) fatal_server_error: std::sync::atomic::AtomicBool,
     /// Asks the I/O task to drop the socket and reconnect.
     pub(crate) force_reconnect: tokio::sync::Notify,
-    pub(crate) subs: Mutex<HashMap<u64, Arc<SubInner>>>,
+    /// Subscriptions by id. Ids are small sequential integers, so a
+    /// multiplicative hash serves better than the default SipHash.
+    pub(crate) subs: Mutex<rustc_hash::FxHashMap<u64, Arc<SubInner>>>,
     next_sid: AtomicU64,
     pub(crate) resp: RespMux,
     pub(crate) counters: Counters,
@@ -228,23 +231,39 @@ pub(crate) fn check_publish_subject(subject: &str) -> Result<()> {
 /// Rejects subscription subjects with empty tokens or misplaced `>`, on
 /// top of the publish checks.
 pub(crate) fn check_subscribe_subject(subject: &str) -> Result<()> {
-    check_publish_subject(subject)?;
-    let tokens: Vec<&str> = subject.split('.').collect();
-    for (i, token) in tokens.iter().enumerate() {
-        if token.is_empty() {
-            return Err(Error::new(
-                Status::InvalidSubject,
-                format!("subject '{subject}' has an empty token"),
-            ));
-        }
-        if token.contains('>') && (*token != ">" || i + 1 != tokens.len()) {
-            return Err(Error::new(
-                Status::InvalidSubject,
-                format!("subject '{subject}' may only use '>' as its last token"),
-            ));
+    let bytes = subject.as_bytes();
+    if bytes.is_empty() {
+        return check_publish_subject(subject);
+    }
+    // One pass: whitespace anywhere, empty tokens, and '>' other than as
+    // the whole last token.
+    let mut token_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => return check_publish_subject(subject),
+            b'.' => {
+                if i == token_start {
+                    return Err(empty_token(subject));
+                }
+                token_start = i + 1;
+            }
+            b'>' if i != token_start || i + 1 != bytes.len() => {
+                return Err(Error::new(
+                    Status::InvalidSubject,
+                    format!("subject '{subject}' may only use '>' as its last token"),
+                ));
+            }
+            _ => {}
         }
     }
+    if token_start == bytes.len() {
+        return Err(empty_token(subject));
+    }
     Ok(())
+}
+
+fn empty_token(subject: &str) -> Error {
+    Error::new(Status::InvalidSubject, format!("subject '{subject}' has an empty token"))
 }
 
 fn check_queue_group(queue: &str) -> Result<()> {
@@ -299,7 +318,7 @@ impl ConnInner {
             close_wake: tokio::sync::Notify::new(),
             force_reconnect: tokio::sync::Notify::new(),
             fatal_server_error: std::sync::atomic::AtomicBool::new(false),
-            subs: Mutex::new(HashMap::new()),
+            subs: Mutex::new(rustc_hash::FxHashMap::default()),
             next_sid: AtomicU64::new(1),
             resp: RespMux::new(&opts.inbox_prefix),
             counters: Counters::default(),
@@ -438,12 +457,20 @@ impl ConnInner {
     /// Appends a protocol line when connected; while disconnected the line
     /// is dropped because the reconnect resends the subscriptions.
     pub(crate) fn send_proto_if_connected(&self, line: &[u8]) -> Result<()> {
+        self.send_proto_parts_if_connected(&[line])
+    }
+
+    /// Like [`ConnInner::send_proto_if_connected`] for a line given in
+    /// parts, which are copied straight into the outbound buffer.
+    pub(crate) fn send_proto_parts_if_connected(&self, parts: &[&[u8]]) -> Result<()> {
         let mut out = self.out.lock();
         if out.closed {
             return Err(Error::from_status(Status::ConnectionClosed));
         }
         if out.connected {
-            out.buf.extend_from_slice(line);
+            for part in parts {
+                out.buf.extend_from_slice(part);
+            }
             self.kick_writer(&mut out);
         }
         Ok(())
@@ -468,15 +495,22 @@ impl ConnInner {
             if max > 0 && st.received() < max {
                 st.max = max;
                 drop(st);
-                let line = format!("UNSUB {} {}\r\n", sub.sid, max);
-                return self.send_proto_if_connected(line.as_bytes());
+                let mut sid_text = itoa::Buffer::new();
+                let mut max_text = itoa::Buffer::new();
+                return self.send_proto_parts_if_connected(&[
+                    b"UNSUB ",
+                    sid_text.format(sub.sid).as_bytes(),
+                    b" ",
+                    max_text.format(max).as_bytes(),
+                    b"\r\n",
+                ]);
             }
         }
         let reason = if max > 0 { Closed::MaxDelivered } else { Closed::Unsubscribed };
         self.remove_sub(sub.sid);
         sub.close(reason);
-        let line = format!("UNSUB {}\r\n", sub.sid);
-        self.send_proto_if_connected(line.as_bytes())
+        let mut sid_text = itoa::Buffer::new();
+        self.send_proto_parts_if_connected(&[b"UNSUB ", sid_text.format(sub.sid).as_bytes(), b"\r\n"])
     }
 
     pub(crate) fn subscribe(
@@ -525,11 +559,21 @@ impl ConnInner {
             super::delivery::start_thread(&sub)?;
         }
         self.subs.lock().insert(sid, inner);
-        let line = match queue {
-            Some(q) => format!("SUB {subject} {q} {sid}\r\n"),
-            None => format!("SUB {subject} {sid}\r\n"),
+        let mut sid_text = itoa::Buffer::new();
+        let sid_text = sid_text.format(sid).as_bytes();
+        let sent = match queue {
+            Some(q) => self.send_proto_parts_if_connected(&[
+                b"SUB ",
+                subject.as_bytes(),
+                b" ",
+                q.as_bytes(),
+                b" ",
+                sid_text,
+                b"\r\n",
+            ]),
+            None => self.send_proto_parts_if_connected(&[b"SUB ", subject.as_bytes(), b" ", sid_text, b"\r\n"]),
         };
-        if let Err(e) = self.send_proto_if_connected(line.as_bytes()) {
+        if let Err(e) = sent {
             self.remove_sub(sid);
             sub.inner.close(Closed::ConnectionClosed);
             return Err(e);
@@ -1028,5 +1072,14 @@ mod tests {
         assert!(check_subscribe_subject("foo..bar").is_err());
         assert!(check_subscribe_subject("foo.>.bar").is_err());
         assert!(check_subscribe_subject("foo.").is_err());
+        assert!(check_subscribe_subject(".foo").is_err());
+        assert!(check_subscribe_subject(">").is_ok());
+        assert!(check_subscribe_subject("*").is_ok());
+        assert!(check_subscribe_subject("foo.a>b").is_err());
+        assert!(check_subscribe_subject("foo.>x").is_err());
+        assert!(check_subscribe_subject("foo.>.").is_err());
+        assert!(check_subscribe_subject("").is_err());
+        assert!(check_subscribe_subject("foo bar").is_err());
+        assert!(check_subscribe_subject("foo.\tbar").is_err());
     }
 }

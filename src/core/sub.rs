@@ -81,7 +81,8 @@ pub(crate) struct SubState {
 pub(crate) struct SubInner {
     pub(crate) sid: u64,
     pub(crate) subject: String,
-    subject_c: CString,
+    /// The subject as a C string, made on first use.
+    subject_c: std::sync::OnceLock<CString>,
     pub(crate) queue_group: Option<String>,
     pub(crate) conn: Arc<ConnInner>,
     pub(crate) handler: Option<MessageHandler>,
@@ -159,12 +160,13 @@ impl SubInner {
         limit_msgs: i64,
         limit_bytes: i64,
     ) -> Result<Arc<SubInner>> {
-        let subject_c = CString::new(subject)
-            .map_err(|_| Error::new(Status::InvalidSubject, "subject contains a NUL byte"))?;
+        if memchr::memchr(0, subject.as_bytes()).is_some() {
+            return Err(Error::new(Status::InvalidSubject, "subject contains a NUL byte"));
+        }
         Ok(Arc::new(SubInner {
             sid,
             subject: subject.to_string(),
-            subject_c,
+            subject_c: std::sync::OnceLock::new(),
             queue_group: queue_group.map(str::to_string),
             conn,
             handler,
@@ -378,7 +380,9 @@ impl Subscription {
 
     /// Subject as a NUL-terminated string.
     pub fn subject_c(&self) -> &std::ffi::CStr {
-        &self.inner.subject_c
+        self.inner
+            .subject_c
+            .get_or_init(|| CString::new(self.inner.subject.as_str()).unwrap_or_default())
     }
 
     /// Queue group, if any.
