@@ -41,8 +41,26 @@ fn parse_u64(field: &[u8]) -> Option<u64> {
     Some(n)
 }
 
-fn split_fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
-    line.split(|b| *b == b' ' || *b == b'\t').filter(|f| !f.is_empty())
+/// Splits a message line's arguments on spaces and tabs into `fields`,
+/// returning how many there are, or `None` for more than `fields` holds.
+fn split_fields<'a>(line: &'a [u8], fields: &mut [&'a [u8]; 5]) -> Option<usize> {
+    let mut count = 0;
+    let mut start = None;
+    for (i, &b) in line.iter().enumerate() {
+        if b == b' ' || b == b'\t' {
+            if let Some(s) = start.take() {
+                *fields.get_mut(count)? = &line[s..i];
+                count += 1;
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        *fields.get_mut(count)? = &line[s..];
+        count += 1;
+    }
+    Some(count)
 }
 
 /// Parses as many complete operations as `buf` holds, calling `on_op` for
@@ -52,14 +70,22 @@ pub fn parse<'a>(buf: &'a [u8], mut on_op: impl FnMut(Op<'a>) -> Result<()>) -> 
     let mut pos = 0;
     while pos < buf.len() {
         let rest = &buf[pos..];
-        let Some(eol) = memchr::memmem::find(rest, b"\r\n") else {
+        // Lines end with CRLF; a bare LF inside a control line does not
+        // occur, so finding the LF is enough.
+        let Some(lf) = memchr::memchr(b'\n', rest) else {
             if rest.len() > MAX_CONTROL_LINE {
                 return Err(Error::new(Status::LineTooLong, "protocol line too long"));
             }
             break;
         };
-        let line = &rest[..eol];
-        let after_line = eol + 2;
+        if lf == 0 || rest[lf - 1] != b'\r' {
+            return Err(protocol_error(format!(
+                "protocol line '{}' does not end with CRLF",
+                String::from_utf8_lossy(&rest[..lf])
+            )));
+        }
+        let line = &rest[..lf - 1];
+        let after_line = lf + 1;
         let (verb, args) = match line.iter().position(|b| *b == b' ' || *b == b'\t') {
             Some(i) => (&line[..i], &line[i + 1..]),
             None => (line, &line[line.len()..]),
@@ -67,8 +93,9 @@ pub fn parse<'a>(buf: &'a [u8], mut on_op: impl FnMut(Op<'a>) -> Result<()>) -> 
         let consumed = match verb {
             b"MSG" | b"msg" | b"HMSG" | b"hmsg" => {
                 let with_headers = verb.len() == 4;
-                let fields: Vec<&[u8]> = split_fields(args).collect();
-                let (subject, sid, reply, hdr_len, total_len) = match (with_headers, fields.len()) {
+                let mut fields: [&[u8]; 5] = [&[]; 5];
+                let count = split_fields(args, &mut fields).unwrap_or(usize::MAX);
+                let (subject, sid, reply, hdr_len, total_len) = match (with_headers, count) {
                     (false, 3) => (fields[0], fields[1], None, Some(b"0".as_slice()), fields[2]),
                     (false, 4) => (fields[0], fields[1], Some(fields[2]), Some(b"0".as_slice()), fields[3]),
                     (true, 4) => (fields[0], fields[1], None, Some(fields[2]), fields[3]),
@@ -199,5 +226,17 @@ mod tests {
         assert!(parse(b"MSG foo\r\n", |_| Ok(())).is_err());
         assert!(parse(b"BOGUS\r\n", |_| Ok(())).is_err());
         assert!(parse(b"MSG foo 1 2\r\nabXY", |_| Ok(())).is_err());
+        assert!(parse(b"MSG foo 1 2 3 4 5 6\r\nab\r\n", |_| Ok(())).is_err());
+        assert!(parse(b"PING\n", |_| Ok(())).is_err());
+    }
+
+    #[test]
+    fn fields_split_on_runs_of_blanks() {
+        let input = b"MSG  foo\t 7   bar  2\r\nhi\r\nHMSG a 3 r 12 14 \r\nNATS/1.0\r\n\r\nhi\r\n";
+        let (ops, n) = collect(input);
+        assert_eq!(n, input.len());
+        assert_eq!(ops.len(), 2);
+        assert!(ops[0].contains("sid: 7"), "{}", ops[0]);
+        assert!(ops[1].contains("sid: 3"), "{}", ops[1]);
     }
 }

@@ -75,7 +75,13 @@ pub unsafe fn subject_str<'a>(func: &'static str, p: *const c_char) -> Result<&'
             format!("{func}: subject is NULL"),
         ));
     }
-    CStr::from_ptr(p).to_str().map_err(|_| {
+    let bytes = CStr::from_ptr(p).to_bytes();
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8; this skips the slower general check
+        // on the publish path, where subjects are nearly always ASCII.
+        return Ok(std::str::from_utf8_unchecked(bytes));
+    }
+    std::str::from_utf8(bytes).map_err(|_| {
         set_text(
             func,
             Status::InvalidSubject,
