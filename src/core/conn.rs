@@ -28,33 +28,72 @@ const MAX_OUTBOUND_WHILE_CONNECTED: usize = 1024 * 1024;
 /// Maximum time `close` waits for buffered data to reach the socket.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
-thread_local! {
-    /// Connections published on by the current delivery callback; `None`
-    /// on threads that are not delivery threads.
-    static CALLBACK_PUBLISHES: std::cell::RefCell<Option<Vec<Arc<ConnInner>>>> =
-        const { std::cell::RefCell::new(None) };
+/// What a delivery thread knows about the publishes of its current callback.
+struct CallbackPublishes {
+    /// Connections the callback published on; their data is written out
+    /// when the callback returns.
+    conns: Vec<Arc<ConnInner>>,
+    /// Set while a callback runs with nothing queued behind its message,
+    /// until its first publish: that publish is written from the callback
+    /// thread itself, which saves waking the writer task for a reply.
+    direct: bool,
+}
 
+thread_local! {
+    /// `None` on threads that are not delivery threads.
+    static CALLBACK_PUBLISHES: std::cell::RefCell<Option<CallbackPublishes>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// How a publish made on a delivery thread is sent.
+enum CallbackPublish {
+    /// Not a delivery thread: wake the writer task.
+    NotCallback,
+    /// The callback's first publish with nothing queued: write it now.
+    Direct,
+    /// Wake the writer task; the data is also written when the callback returns.
+    Noted,
 }
 
 /// Marks the current thread as a delivery thread, whose publishes are
 /// written out when its callback returns.
 pub(crate) fn mark_callback_thread() {
-    CALLBACK_PUBLISHES.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    CALLBACK_PUBLISHES.with(|c| {
+        *c.borrow_mut() = Some(CallbackPublishes {
+            conns: Vec::new(),
+            direct: false,
+        })
+    });
 }
 
-fn note_callback_publish(conn: &Arc<ConnInner>) {
+/// Lets the next publish of the current delivery callback write to the
+/// socket itself when `allow` is true; called around each callback.
+pub(crate) fn allow_direct_publish(allow: bool) {
     CALLBACK_PUBLISHES.with(|c| {
-        if let Some(list) = c.borrow_mut().as_mut() {
-            if !list.iter().any(|known| Arc::ptr_eq(known, conn)) {
-                list.push(conn.clone());
-            }
+        if let Some(st) = c.borrow_mut().as_mut() {
+            st.direct = allow;
         }
     });
 }
 
+fn note_callback_publish(conn: &Arc<ConnInner>) -> CallbackPublish {
+    CALLBACK_PUBLISHES.with(|c| match c.borrow_mut().as_mut() {
+        None => CallbackPublish::NotCallback,
+        Some(st) => {
+            if std::mem::take(&mut st.direct) {
+                return CallbackPublish::Direct;
+            }
+            if !st.conns.iter().any(|known| Arc::ptr_eq(known, conn)) {
+                st.conns.push(conn.clone());
+            }
+            CallbackPublish::Noted
+        }
+    })
+}
+
 /// Writes out what the current delivery callback published.
 pub(crate) fn flush_callback_publishes() {
-    let conns = CALLBACK_PUBLISHES.with(|c| c.borrow_mut().as_mut().map(std::mem::take));
+    let conns = CALLBACK_PUBLISHES.with(|c| c.borrow_mut().as_mut().map(|st| std::mem::take(&mut st.conns)));
     for conn in conns.into_iter().flatten() {
         let mut out = conn.out.lock();
         conn.write_now(&mut out);
@@ -443,12 +482,12 @@ impl ConnInner {
         buf.extend_from_slice(b"\r\n");
         if write_now || self.opts.send_asap {
             self.write_now(&mut out);
-            drop(out);
+        } else if let CallbackPublish::Direct = note_callback_publish(self) {
+            self.write_now(&mut out);
         } else {
             self.kick_writer(&mut out);
-            drop(out);
-            note_callback_publish(self);
         }
+        drop(out);
         self.counters.out_msgs.fetch_add(1, Ordering::Relaxed);
         self.counters.out_bytes.fetch_add(total as u64, Ordering::Relaxed);
         Ok(())

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use once_cell::sync::Lazy;
 use parking_lot::{Condvar, Mutex};
 
-use super::conn::{flush_callback_publishes, mark_callback_thread};
+use super::conn::{allow_direct_publish, flush_callback_publishes, mark_callback_thread};
 use super::status::{Error, Result, Status};
 use super::sub::{Closed, MessageHandler, SubInner, Subscription};
 
@@ -159,12 +159,14 @@ fn deliver_one(sub: &Subscription, handler: &MessageHandler) -> Step {
             st.closed = Closed::MaxDelivered;
         }
         st.in_callback = true;
+        allow_direct_publish(st.queue_is_empty());
         (msg, reached_max)
     };
     if reached_max {
         inner.conn.remove_sub(inner.sid);
     }
     handler(sub, Some(msg));
+    allow_direct_publish(false);
     let queue_empty = {
         let mut st = inner.state.lock();
         st.in_callback = false;
