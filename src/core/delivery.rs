@@ -210,6 +210,7 @@ fn thread_loop(sub: &Subscription) {
     mark_callback_thread();
     let inner = &sub.inner;
     let handler = inner.handler.clone().expect("asynchronous subscription has a handler");
+    let mut spin_next = true;
     loop {
         let idle = {
             let mut st = inner.state.lock();
@@ -227,7 +228,16 @@ fn thread_loop(sub: &Subscription) {
                             break;
                         }
                     }
-                    None => inner.cond.wait(&mut st),
+                    None => {
+                        if spin_next && poll_for_message(inner, &mut st) {
+                            continue;
+                        }
+                        let slept = std::time::Instant::now();
+                        inner.cond.wait(&mut st);
+                        // Poll next time only if this message came soon
+                        // enough for polling to have caught it.
+                        spin_next = slept.elapsed() < DELIVERY_SPIN;
+                    }
                 }
             }
             idle
@@ -241,4 +251,40 @@ fn thread_loop(sub: &Subscription) {
         }
     }
     finish(inner);
+}
+
+/// How long an own delivery thread polls for its next message, yielding
+/// the CPU between polls, before it sleeps. Waking a sleeping thread can
+/// take longer than a loopback round trip on an idle virtual CPU, so this
+/// shortens request/reply chains; the thread polls again only after a
+/// message arrived within this window.
+const DELIVERY_SPIN: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// Delivery threads allowed to poll at the same time.
+const MAX_DELIVERY_SPINNERS: usize = 1;
+
+static DELIVERY_SPINNERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Polls with the lock released until a message is queued, the
+/// subscription closes or [`DELIVERY_SPIN`] passes. Returns true when
+/// there is something to act on.
+fn poll_for_message(inner: &SubInner, st: &mut parking_lot::MutexGuard<'_, super::sub::SubState>) -> bool {
+    if DELIVERY_SPINNERS.fetch_add(1, Ordering::Relaxed) >= MAX_DELIVERY_SPINNERS {
+        DELIVERY_SPINNERS.fetch_sub(1, Ordering::Relaxed);
+        return false;
+    }
+    let start = std::time::Instant::now();
+    parking_lot::MutexGuard::unlocked(st, || loop {
+        if let Some(g) = inner.state.try_lock() {
+            if !g.queue_is_empty() || g.closed != Closed::Open {
+                break;
+            }
+        }
+        if start.elapsed() >= DELIVERY_SPIN {
+            break;
+        }
+        std::thread::yield_now();
+    });
+    DELIVERY_SPINNERS.fetch_sub(1, Ordering::Relaxed);
+    !st.queue_is_empty() || st.closed != Closed::Open
 }

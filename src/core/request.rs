@@ -5,7 +5,7 @@
 //! reader hands a reply straight to the waiting thread.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -141,6 +141,13 @@ pub(crate) fn request(
         return Err(e);
     }
     let deadline = Instant::now().checked_add(timeout);
+    if let Some(result) = spin_for_reply(&slot) {
+        let msg = result?;
+        if msg.is_no_responders() {
+            return Err(Error::from_status(Status::NoResponders));
+        }
+        return Ok(msg);
+    }
     let mut reply = slot.reply.lock();
     loop {
         if let Some(result) = reply.take() {
@@ -171,6 +178,40 @@ pub(crate) fn request(
             return Err(Error::new(Status::Timeout, "timed out waiting for the reply"));
         }
     }
+}
+
+/// How long a requesting thread polls for its reply, yielding the CPU
+/// between polls, before it sleeps on the condition variable. A reply from
+/// a nearby responder often lands within this window; the thread then
+/// skips the sleep and the wake-up, which on an idle virtual CPU can take
+/// longer than the round trip itself.
+const REPLY_SPIN: Duration = Duration::from_micros(200);
+
+/// Threads allowed to poll for replies at the same time; the others sleep
+/// at once, so many concurrent requesters do not burn the CPUs.
+const MAX_SPINNERS: usize = 1;
+
+static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+
+fn spin_for_reply(slot: &ReplySlot) -> Option<Result<Message>> {
+    if SPINNERS.fetch_add(1, Ordering::Relaxed) >= MAX_SPINNERS {
+        SPINNERS.fetch_sub(1, Ordering::Relaxed);
+        return None;
+    }
+    let start = Instant::now();
+    let result = loop {
+        if let Some(mut reply) = slot.reply.try_lock() {
+            if let Some(result) = reply.take() {
+                break Some(result);
+            }
+        }
+        if start.elapsed() >= REPLY_SPIN {
+            break None;
+        }
+        std::thread::yield_now();
+    };
+    SPINNERS.fetch_sub(1, Ordering::Relaxed);
+    result
 }
 
 /// Sends a request through an inbox subscription of its own, removed
