@@ -8,14 +8,17 @@
 //! back as [`JsError`] with the server's `err_code`.
 
 pub mod account;
+pub mod ack;
 pub mod batch;
 pub mod consumer;
 mod consumer_api;
 pub mod context;
 pub mod error;
 mod json;
+pub mod jssub;
 pub mod publish;
 pub mod publish_async;
+pub mod push;
 pub mod stream;
 mod stream_api;
 pub mod time;
