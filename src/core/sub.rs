@@ -296,6 +296,12 @@ impl Subscription {
 
     /// Waits up to `timeout` for the next message of a synchronous subscription.
     pub fn next_msg(&self, timeout: Duration) -> Result<Message> {
+        self.next_msg_internal(timeout)
+    }
+
+    /// Like [`Subscription::next_msg`], for the library's own readers of a
+    /// subscription (pull fetches).
+    pub(crate) fn next_msg_internal(&self, timeout: Duration) -> Result<Message> {
         let inner = &self.inner;
         if inner.handler.is_some() {
             return Err(Error::new(

@@ -16,6 +16,9 @@ pub mod error;
 mod json;
 pub mod publish;
 pub mod publish_async;
+pub mod pull;
+pub mod pull_async;
+pub mod pull_subscribe;
 pub mod stream;
 mod stream_api;
 pub mod time;
@@ -30,6 +33,8 @@ pub use context::{JetStream, JetStreamOptions, PurgeOptions, RequestOptions, Str
 pub use error::{JsError, JsResult};
 pub use publish::{PubAck, PubOptions, ScheduleOptions};
 pub use publish_async::{AckHandler, ErrHandler, PublishAsyncOptions};
+pub use pull::{FetchRequest, PullState};
+pub use pull_subscribe::{PullSetup, PullSubscribeOptions};
 pub use stream::{
     ClusterInfo, ConsumerLimits, DirectGetOptions, DiscardPolicy, ExternalStream, LostStreamData,
     PeerInfo, PersistMode, Placement, RePublish, RetentionPolicy, StorageCompression, StorageType,
