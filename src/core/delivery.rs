@@ -164,6 +164,9 @@ fn deliver_one(sub: &Subscription, handler: &MessageHandler) -> Step {
     if reached_max {
         inner.conn.remove_sub(inner.sid);
     }
+    if let Some(js) = &inner.js {
+        super::js::jssub::after_delivery(inner, js);
+    }
     handler(sub, Some(msg));
     let queue_empty = {
         let mut st = inner.state.lock();

@@ -14,6 +14,7 @@ mod consumer_api;
 pub mod context;
 pub mod error;
 mod json;
+pub mod jssub;
 pub mod publish;
 pub mod publish_async;
 pub mod pull;
