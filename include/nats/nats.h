@@ -818,6 +818,73 @@ typedef struct natsMsgList {
 } natsMsgList;
 
 /**
+ * A pull request of `natsSubscription_FetchRequest`.
+ */
+typedef struct jsFetchRequest {
+  /**
+   * Expiration of the request, in nanoseconds.
+   */
+  int64_t Expires;
+  /**
+   * Maximum messages.
+   */
+  int Batch;
+  /**
+   * Maximum bytes.
+   */
+  int64_t MaxBytes;
+  /**
+   * Return at once when no message is available.
+   */
+  bool NoWait;
+  /**
+   * Server heartbeat interval, in nanoseconds.
+   */
+  int64_t Heartbeat;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  /**
+   * Pin id, for consumers with the `pinned_client` priority policy.
+   */
+  const char *ID;
+  const char *Group;
+  /**
+   * Priority of the request, 0 (highest) to 9.
+   */
+  uint8_t Priority;
+} jsFetchRequest;
+
+/**
+ * Options of the JetStream subscribe calls.
+ */
+typedef struct jsSubOptions {
+  /**
+   * Stream to bind to.
+   */
+  const char *Stream;
+  /**
+   * Existing consumer to bind to.
+   */
+  const char *Consumer;
+  /**
+   * Queue group.
+   */
+  const char *Queue;
+  /**
+   * The application acknowledges messages itself.
+   */
+  bool ManualAck;
+  /**
+   * Consumer configuration.
+   */
+  struct jsConsumerConfig Config;
+  /**
+   * Ordered consumer.
+   */
+  bool Ordered;
+} jsSubOptions;
+
+/**
  * Placement of a stream in a cluster. Initialize with `jsPlacement_Init`.
  */
 typedef struct jsPlacement {
@@ -1317,36 +1384,6 @@ typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, vo
 typedef void (*natsOnCompleteCB)(void *closure);
 
 /**
- * Options of the JetStream subscribe calls.
- */
-typedef struct jsSubOptions {
-  /**
-   * Stream to bind to.
-   */
-  const char *Stream;
-  /**
-   * Existing consumer to bind to.
-   */
-  const char *Consumer;
-  /**
-   * Queue group.
-   */
-  const char *Queue;
-  /**
-   * The application acknowledges messages itself.
-   */
-  bool ManualAck;
-  /**
-   * Consumer configuration.
-   */
-  struct jsConsumerConfig Config;
-  /**
-   * Ordered consumer.
-   */
-  bool Ordered;
-} jsSubOptions;
-
-/**
  * Gap between the consumer sequences seen by the client and the server.
  */
 typedef struct jsConsumerSequenceMismatch {
@@ -1363,43 +1400,6 @@ typedef struct jsConsumerSequenceMismatch {
    */
   uint64_t ConsumerServer;
 } jsConsumerSequenceMismatch;
-
-/**
- * A pull request of `natsSubscription_FetchRequest`.
- */
-typedef struct jsFetchRequest {
-  /**
-   * Expiration of the request, in nanoseconds.
-   */
-  int64_t Expires;
-  /**
-   * Maximum messages.
-   */
-  int Batch;
-  /**
-   * Maximum bytes.
-   */
-  int64_t MaxBytes;
-  /**
-   * Return at once when no message is available.
-   */
-  bool NoWait;
-  /**
-   * Server heartbeat interval, in nanoseconds.
-   */
-  int64_t Heartbeat;
-  int64_t MinPending;
-  int64_t MinAckPending;
-  /**
-   * Pin id, for consumers with the `pinned_client` priority policy.
-   */
-  const char *ID;
-  const char *Group;
-  /**
-   * Priority of the request, 0 (highest) to 9.
-   */
-  uint8_t Priority;
-} jsFetchRequest;
 
 /**
  * A consumer and a stream sequence.
@@ -2107,6 +2107,103 @@ natsStatus js_PublishAsyncComplete(struct jsCtx *js, struct jsPubOptions *opts);
  * returns `NATS_NOT_FOUND` with the last error cleared.
  */
 natsStatus js_PublishAsyncGetPendingList(struct natsMsgList *pending, struct jsCtx *js);
+
+/**
+ * Initializes a fetch request to all zeroes (no limits, no options).
+ * Returns `NATS_INVALID_ARG` when `request` is NULL.
+ */
+natsStatus jsFetchRequest_Init(struct jsFetchRequest *request);
+
+/**
+ * Fetches up to `batch` messages of the pull subscription `sub`, waiting
+ * up to `timeout` milliseconds, and stores them in `list`, which the
+ * application releases with `natsMsgList_Destroy`.
+ *
+ * When more than one message is missing, the first request asks the
+ * server not to wait, so that what the consumer has now returns at once;
+ * only when it has nothing does a second request wait for messages.
+ * Returns `NATS_OK` with at least one message, `NATS_TIMEOUT` when none
+ * came in time, `NATS_INVALID_ARG` for a NULL argument or a `batch` below
+ * 1, `NATS_INVALID_TIMEOUT` for a `timeout` below 1, and
+ * `NATS_INVALID_SUBSCRIPTION` for a subscription that is not a pull
+ * subscription. `errCode` (may be NULL) is set to 0.
+ */
+natsStatus natsSubscription_Fetch(struct natsMsgList *list,
+                                  struct natsSubscription *sub,
+                                  int batch,
+                                  int64_t timeout,
+                                  jsErrCode *errCode);
+
+/**
+ * Fetches messages of the pull subscription `sub` with the options of
+ * `request` (batch, max bytes, expiration, no wait, heartbeat, priority
+ * group fields) and stores them in `list`.
+ *
+ * Returns `NATS_OK` with the messages that arrived before the request
+ * ended. Without any message, returns why it ended: `NATS_TIMEOUT` when
+ * `Expires` passed or the server expired the request (408),
+ * `NATS_NOT_FOUND` when a no-wait request found nothing (404),
+ * `NATS_LIMIT_REACHED` with the server's description for a 409 (for
+ * example when the next message is larger than `MaxBytes`),
+ * `NATS_MISSED_HEARTBEAT` when the server sent nothing for two
+ * `Heartbeat` intervals. `Expires` must be positive unless `NoWait` is set
+ * (`NATS_INVALID_TIMEOUT`).
+ */
+natsStatus natsSubscription_FetchRequest(struct natsMsgList *list,
+                                         struct natsSubscription *sub,
+                                         struct jsFetchRequest *request);
+
+/**
+ * Creates a pull subscription on `subject`, read with
+ * `natsSubscription_Fetch` and `natsSubscription_FetchRequest`.
+ *
+ * The consumer is `subOpts->Consumer`, else `durable`, else
+ * `subOpts->Config.Durable`: an existing one is bound to (its
+ * configuration must match what `subOpts->Config` sets), a missing one is
+ * created with `subject` as its filter. Without any name an ephemeral
+ * consumer is created. `natsSubscription_Unsubscribe` and
+ * `natsSubscription_Drain` delete a consumer this call created;
+ * `natsSubscription_Destroy` never does. The stream is
+ * `subOpts->Stream`, or looked up from `subject`. `opts` (may be NULL)
+ * gives the API prefix, domain and wait time. `errCode` (may be NULL)
+ * receives the server's error code.
+ */
+natsStatus js_PullSubscribe(struct natsSubscription **sub,
+                            struct jsCtx *js,
+                            const char *subject,
+                            const char *durable,
+                            struct jsOptions *opts,
+                            struct jsSubOptions *subOpts,
+                            jsErrCode *errCode);
+
+/**
+ * Creates a pull subscription whose messages the library requests
+ * itself and passes to `msgCB`, on the subscription's own thread.
+ *
+ * The consumer is found or created as by `js_PullSubscribe`.
+ * `jsOpts->PullSubscribeAsync` sets the requests: `FetchSize` messages
+ * each (128 when 0), the next one sent once the previous one is used up
+ * or when only `KeepAhead` requested messages are still to come, or as
+ * `NextHandler` decides. The subscription ends, and is unsubscribed
+ * (deleting a consumer it created), after `MaxMessages` messages or
+ * `MaxBytes` bytes, after `Timeout` milliseconds, when the server ends a
+ * request (404 with `NoWait`, 408, 409), or when the server sends nothing
+ * for two `Heartbeat` intervals. `CompleteHandler` then runs with
+ * `NATS_MAX_DELIVERED_MSGS`, `NATS_LIMIT_REACHED`, `NATS_TIMEOUT`,
+ * `NATS_NOT_FOUND`, `NATS_MISSED_HEARTBEAT` and so on, `NATS_OK` after an
+ * unsubscribe by the application, or `NATS_CONNECTION_CLOSED`. Messages
+ * are acknowledged after `msgCB` returns unless `opts->ManualAck` is set
+ * or the ack policy is none.
+ */
+natsStatus js_PullSubscribeAsync(struct natsSubscription **newsub,
+                                 struct jsCtx *js,
+                                 const char *subject,
+                                 const char *durable,
+                                 natsMsgHandler msgCB,
+                                 void *msgCBClosure,
+                                 struct jsOptions *jsOpts,
+                                 struct jsSubOptions *opts,
+                                 jsErrCode *errCode);
 
 /**
  * Initializes a stream config with the server's defaults: limits

@@ -35,7 +35,8 @@ pub use error::{JsError, JsResult};
 pub use publish::{PubAck, PubOptions, ScheduleOptions};
 pub use publish_async::{AckHandler, ErrHandler, PublishAsyncOptions};
 pub use pull::{FetchRequest, PullState};
-pub use pull_subscribe::{PullSetup, PullSubscribeOptions};
+pub use pull_async::{AsyncPull, AsyncPullOptions, FetchCompleteHandler, FetchNextHandler};
+pub use pull_subscribe::PullSubscribeOptions;
 pub use stream::{
     ClusterInfo, ConsumerLimits, DirectGetOptions, DiscardPolicy, ExternalStream, LostStreamData,
     PeerInfo, PersistMode, Placement, RePublish, RetentionPolicy, StorageCompression, StorageType,

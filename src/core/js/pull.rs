@@ -25,7 +25,7 @@ use crate::core::{Connection, Message, Subscription};
 
 /// Messages one pull request of `js_PullSubscribeAsync` asks for unless
 /// the options set a fetch size (cnats uses the same default).
-pub const DEFAULT_ASYNC_FETCH_SIZE: i32 = 128;
+pub(crate) const DEFAULT_ASYNC_FETCH_SIZE: i32 = 128;
 
 /// Header with the pin id of a consumer with the `pinned_client` priority
 /// policy.
@@ -285,7 +285,9 @@ fn next_queued(sub: &Subscription, wait: Duration) -> Result<Option<Message>> {
     }
 }
 
-/// Runs one fetch on the synchronous pull subscription `sub`.
+/// Runs one fetch on the synchronous pull subscription `sub`; an
+/// asynchronous one, or a subscription that is not a pull subscription, is
+/// an error.
 ///
 /// Messages already queued (left over from an earlier fetch) are taken
 /// first. Then one request asks for the rest, and its replies are read
@@ -299,15 +301,23 @@ fn next_queued(sub: &Subscription, wait: Duration) -> Result<Option<Message>> {
 /// `Timeout` when `expires` passed or the server sent 408, `NotFound` for
 /// 404, `MissedHeartbeat` when the server stayed silent for two heartbeat
 /// intervals.
-pub fn fetch(
-    sub: &Subscription,
-    pull: &PullState,
-    req: &FetchRequest,
-    simple: bool,
-) -> Result<Vec<Message>> {
+pub fn fetch(sub: &Subscription, req: &FetchRequest, simple: bool) -> Result<Vec<Message>> {
     check_request(req)?;
+    let Some(pull) = sub.js_sub().and_then(|js| js.pull.clone()) else {
+        return Err(Error::new(Status::InvalidSubscription, "not a JetStream pull subscription"));
+    };
+    if sub.is_async() {
+        // The library's own request loop owns an asynchronous subscription.
+        return Err(Error::new(Status::Err, "concurrent fetch request not allowed"));
+    }
+    if sub.connection().is_closed() {
+        return Err(Error::from_status(Status::ConnectionClosed));
+    }
+    if !sub.is_valid() {
+        return Err(Error::new(Status::InvalidSubscription, "subscription is no longer valid"));
+    }
     pull.begin_fetch()?;
-    let result = run_fetch(sub, pull, req.clone(), simple);
+    let result = run_fetch(sub, &pull, req.clone(), simple);
     pull.end_fetch();
     result
 }

@@ -133,9 +133,6 @@ pub struct AsyncPull {
     /// Set once the subscription and its consumer exist.
     pull: OnceLock<Arc<PullState>>,
     progress: Mutex<Progress>,
-    /// Unsubscribes the subscription (deleting a consumer the library
-    /// created), set with `pull`.
-    unsubscribe: OnceLock<Arc<dyn Fn(&Subscription) + Send + Sync>>,
 }
 
 impl AsyncPull {
@@ -158,7 +155,6 @@ impl AsyncPull {
                 pin_id: None,
                 ended: None,
             }),
-            unsubscribe: OnceLock::new(),
         })
     }
 
@@ -168,16 +164,20 @@ impl AsyncPull {
         Arc::new(move |sub: &Subscription, msg: Option<Message>| this.on_message(sub, msg))
     }
 
-    /// Completes the setup and sends the first request. `unsubscribe`
-    /// ends the subscription the way `natsSubscription_Unsubscribe` does.
-    pub fn start(
-        &self,
-        sub: &Subscription,
-        pull: Arc<PullState>,
-        unsubscribe: Arc<dyn Fn(&Subscription) + Send + Sync>,
-    ) -> Result<()> {
+    /// Idle timeout the subscription needs for its timers, if any.
+    pub fn tick(&self) -> Option<Duration> {
+        self.opts.tick()
+    }
+
+    /// Sends the first request of the subscription `sub`, which
+    /// [`JetStream::pull_subscribe`](super::JetStream::pull_subscribe)
+    /// created with this state.
+    pub fn start(&self, sub: &Subscription) -> Result<()> {
+        let pull = sub
+            .js_sub()
+            .and_then(|js| js.pull.clone())
+            .ok_or_else(|| Error::new(Status::InvalidSubscription, "not a JetStream pull subscription"))?;
         let _ = self.pull.set(pull);
-        let _ = self.unsubscribe.set(unsubscribe);
         self.progress.lock().last_activity = Instant::now();
         self.fetch_more(sub)
     }
@@ -208,11 +208,9 @@ impl AsyncPull {
             }
             progress.ended = Some(status);
         }
-        match self.unsubscribe.get() {
-            Some(unsubscribe) => unsubscribe(sub),
-            None => {
-                let _ = sub.unsubscribe();
-            }
+        // Unsubscribing also deletes a consumer the library created.
+        if let Err(e) = sub.unsubscribe() {
+            log::debug!("ending asynchronous pull subscription {} failed: {e}", sub.id());
         }
     }
 

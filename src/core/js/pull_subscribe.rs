@@ -2,16 +2,17 @@
 //! existing consumer or creating one, and subscribing to the wildcard
 //! inbox the fetch requests reply to.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::consumer::{ConsumerConfig, ConsumerInfo, DeliverPolicy};
+use super::consumer::{AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy};
 use super::context::{check_consumer_name, to_json, JetStream, RequestOptions};
 use super::error::{JsError, JsResult};
 use super::json;
+use super::jssub::{JsSub, JsSubKind};
 use super::pull::PullState;
-use crate::core::sub::MessageHandler;
+use super::pull_async::AsyncPull;
 use crate::core::{Status, Subscription};
 
 /// `err_code` of a create that raced with another client creating the
@@ -45,21 +46,6 @@ pub struct PullSubscribeOptions {
     pub ack_policy_set: bool,
     /// The application set the replay policy.
     pub replay_policy_set: bool,
-}
-
-/// Result of [`JetStream::pull_subscribe`]: the inbox subscription and
-/// what the subscription needs to fetch.
-pub struct PullSetup {
-    pub subscription: Subscription,
-    /// Stream of the consumer.
-    pub stream: String,
-    /// Consumer name.
-    pub consumer: String,
-    /// The library created the consumer, so unsubscribe and drain delete it.
-    pub created: bool,
-    /// Maximum messages waiting for an acknowledgment, from the consumer.
-    pub max_ack_pending: i64,
-    pub pull: PullState,
 }
 
 #[derive(Serialize)]
@@ -259,17 +245,17 @@ impl JetStream {
     /// creates the consumer otherwise (durable when a name is given,
     /// ephemeral without one).
     ///
-    /// `handler` makes the inbox subscription asynchronous, with `idle`
-    /// as its idle timeout; without it the subscription is read by fetch.
+    /// With `async_pull` the subscription is asynchronous and the library
+    /// sends the pull requests (see [`AsyncPull::start`]); without it the
+    /// application reads the subscription with fetch calls.
     pub fn pull_subscribe(
         &self,
         subject: Option<&str>,
         durable: Option<&str>,
         opts: &PullSubscribeOptions,
         call: Option<&RequestOptions>,
-        handler: Option<MessageHandler>,
-        idle: Option<Duration>,
-    ) -> JsResult<PullSetup> {
+        async_pull: Option<Arc<AsyncPull>>,
+    ) -> JsResult<Subscription> {
         let subject = subject.filter(|s| !s.is_empty());
         let mut config = opts.config.clone();
         if config.inactive_threshold < 0 {
@@ -372,19 +358,17 @@ impl JetStream {
         let inbox = crate::core::new_inbox(&conn.inner.opts.inbox_prefix);
         let inbox = inbox.trim_end_matches('.').to_string();
         let wildcard = format!("{inbox}.*");
-        let subscribed = match handler {
-            Some(h) => match idle {
-                Some(idle) => conn.subscribe_with_timeout(&wildcard, queue, idle, h),
-                None => match queue {
-                    Some(q) => conn.queue_subscribe(&wildcard, q, h),
-                    None => conn.subscribe(&wildcard, h),
-                },
-            },
-            None => match queue {
-                Some(q) => conn.queue_subscribe_sync(&wildcard, q),
-                None => conn.subscribe_sync(&wildcard),
-            },
+        let mut js_sub = JsSub::new(self.clone(), JsSubKind::Pull, &stream, &consumer_name, created);
+        js_sub.ack_none = config.ack_policy == AckPolicy::None;
+        js_sub.pull = Some(Arc::new(PullState::new(self.prefix(), &stream, &consumer_name, &inbox)));
+        js_sub.async_pull = async_pull.clone();
+        let (handler, idle) = match &async_pull {
+            Some(a) => (Some(a.handler()), a.tick()),
+            None => (None, None),
         };
+        let subscribed = conn
+            .inner
+            .subscribe_ext(&wildcard, queue, handler, idle, Some(Arc::new(js_sub)));
         let subscription = match subscribed {
             Ok(s) => s,
             Err(e) => {
@@ -395,15 +379,7 @@ impl JetStream {
             }
         };
         raise_pending_limits(&subscription, max_ack_pending);
-        let pull = PullState::new(self.prefix(), &stream, &consumer_name, &inbox);
-        Ok(PullSetup {
-            subscription,
-            stream,
-            consumer: consumer_name,
-            created,
-            max_ack_pending,
-            pull,
-        })
+        Ok(subscription)
     }
 }
 

@@ -10,6 +10,7 @@ mod convert_stream;
 pub mod errcode;
 mod publish;
 mod publish_async;
+mod pull;
 mod streams;
 pub mod types;
 
