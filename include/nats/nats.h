@@ -2119,9 +2119,9 @@ natsStatus jsFetchRequest_Init(struct jsFetchRequest *request);
  * up to `timeout` milliseconds, and stores them in `list`, which the
  * application releases with `natsMsgList_Destroy`.
  *
- * When more than one message is missing, the first request asks the
- * server not to wait, so that what the consumer has now returns at once;
- * only when it has nothing does a second request wait for messages.
+ * When more than one message is missing, the first request is a no-wait
+ * request, so that what the consumer has now returns at once. Only when
+ * it has nothing does a second request wait for messages.
  * Returns `NATS_OK` with at least one message, `NATS_TIMEOUT` when none
  * came in time, `NATS_INVALID_ARG` for a NULL argument or a `batch` below
  * 1, `NATS_INVALID_TIMEOUT` for a `timeout` below 1, and
@@ -2140,14 +2140,14 @@ natsStatus natsSubscription_Fetch(struct natsMsgList *list,
  * group fields) and stores them in `list`.
  *
  * Returns `NATS_OK` with the messages that arrived before the request
- * ended. Without any message, returns why it ended: `NATS_TIMEOUT` when
- * `Expires` passed or the server expired the request (408),
- * `NATS_NOT_FOUND` when a no-wait request found nothing (404),
- * `NATS_LIMIT_REACHED` with the server's description for a 409 (for
- * example when the next message is larger than `MaxBytes`),
- * `NATS_MISSED_HEARTBEAT` when the server sent nothing for two
- * `Heartbeat` intervals. `Expires` must be positive unless `NoWait` is set
- * (`NATS_INVALID_TIMEOUT`).
+ * ended. Without any message, returns why it ended. `NATS_TIMEOUT`:
+ * `Expires` passed or the server expired the request (408).
+ * `NATS_NOT_FOUND`: a no-wait request found nothing (404).
+ * `NATS_LIMIT_REACHED`, with the server's description as the last error:
+ * a 409, for example when the next message is larger than `MaxBytes` or
+ * the consumer was deleted. `NATS_MISSED_HEARTBEAT`: the server sent
+ * nothing for two `Heartbeat` intervals. `Expires` must be positive
+ * unless `NoWait` is set (`NATS_INVALID_TIMEOUT`).
  */
 natsStatus natsSubscription_FetchRequest(struct natsMsgList *list,
                                          struct natsSubscription *sub,
@@ -2184,10 +2184,10 @@ natsStatus js_PullSubscribe(struct natsSubscription **sub,
  * `jsOpts->PullSubscribeAsync` sets the requests: `FetchSize` messages
  * each (128 when 0), the next one sent once the previous one is used up
  * or when only `KeepAhead` requested messages are still to come, or as
- * `NextHandler` decides. The subscription ends, and is unsubscribed
- * (deleting a consumer it created), after `MaxMessages` messages or
- * `MaxBytes` bytes, after `Timeout` milliseconds, when the server ends a
- * request (404 with `NoWait`, 408, 409), or when the server sends nothing
+ * `NextHandler` decides. The subscription is unsubscribed, which deletes
+ * a consumer it created, once it reaches `MaxMessages` messages or
+ * `MaxBytes` bytes or `Timeout` milliseconds. It also ends when the
+ * server ends a request (404 with `NoWait`, 408, 409), or sends nothing
  * for two `Heartbeat` intervals. `CompleteHandler` then runs with
  * `NATS_MAX_DELIVERED_MSGS`, `NATS_LIMIT_REACHED`, `NATS_TIMEOUT`,
  * `NATS_NOT_FOUND`, `NATS_MISSED_HEARTBEAT` and so on, `NATS_OK` after an

@@ -3,7 +3,7 @@
 //! replies from the subscription's wildcard inbox.
 //!
 //! A pull subscription listens on `<inbox>.*`. Each fetch request gets a
-//! new id and asks the server to reply on `<inbox>.<id>`, so that a status
+//! new id and requests the reply on `<inbox>.<id>`, so that a status
 //! message left over from an earlier request (a late 408, for example) is
 //! recognised by its subject and ignored.
 //!
@@ -23,8 +23,8 @@ use crate::core::header::{DESCRIPTION_HEADER, STATUS_HEADER};
 use crate::core::status::{Error, Result, Status};
 use crate::core::{Connection, Message, Subscription};
 
-/// Messages one pull request of `js_PullSubscribeAsync` asks for unless
-/// the options set a fetch size (cnats uses the same default).
+/// Batch size of each pull request of `js_PullSubscribeAsync` unless the
+/// options set a fetch size (cnats 3.13 uses the same default).
 pub(crate) const DEFAULT_ASYNC_FETCH_SIZE: i32 = 128;
 
 /// Header with the pin id of a consumer with the `pinned_client` priority
@@ -92,9 +92,9 @@ fn is_zero_u8(value: &u8) -> bool {
 }
 
 impl FetchRequest {
-    /// Encodes the request. The server is told to expire the request 10 ms
-    /// before the client gives up (for expirations of 20 ms or more), so
-    /// that its 408 arrives while the client still waits.
+    /// Encodes the request. The expiration sent is 10 ms shorter than the
+    /// client's wait (for expirations of 20 ms or more), so that the
+    /// server's 408 arrives while the client still waits.
     pub(crate) fn to_json(&self) -> Vec<u8> {
         let expires = if self.expires >= 20_000_000 {
             self.expires - 10_000_000
@@ -117,7 +117,7 @@ impl FetchRequest {
     }
 }
 
-/// What a message taken from a pull subscription is.
+/// Kind of a message taken from a pull subscription.
 #[derive(Debug)]
 pub(crate) enum Fetched {
     /// A stream message for the application.
@@ -187,7 +187,7 @@ pub(crate) fn is_user_message(msg: &mut Message) -> bool {
     }
 }
 
-/// Fetch ids of a pull subscription; a synchronous fetch holds `in_fetch`
+/// Fetch ids of a pull subscription. A synchronous fetch sets `in_fetch`
 /// while it runs.
 #[derive(Debug, Default)]
 struct FetchIds {
@@ -290,7 +290,7 @@ fn next_queued(sub: &Subscription, wait: Duration) -> Result<Option<Message>> {
 /// an error.
 ///
 /// Messages already queued (left over from an earlier fetch) are taken
-/// first. Then one request asks for the rest, and its replies are read
+/// first. Then one request is sent for the rest, and its replies are read
 /// until the batch or `max_bytes` is complete, the request ends with a
 /// status, or `expires` passes. With `simple` (`natsSubscription_Fetch`),
 /// the first request is a no-wait one when more than one message is
@@ -372,8 +372,8 @@ fn run_fetch(
                 break;
             }
             Some(d) => d - now,
-            // Only a no-wait request has no expiration; the server answers
-            // it at once, so the wait is bounded by the context's timeout.
+            // Only a no-wait request has no expiration. The server replies
+            // to it at once, so the wait is bounded by the default API wait.
             None => sub_wait_limit(),
         };
         if send {

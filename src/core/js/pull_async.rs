@@ -119,7 +119,7 @@ struct Progress {
     ended: Option<Status>,
 }
 
-/// What a message does to the subscription once handled.
+/// Effect of a handled message on the subscription.
 enum Next {
     Continue,
     End(Status),
@@ -294,9 +294,9 @@ impl AsyncPull {
         Next::Continue
     }
 
-    /// The built-in choice of the next request: ask for `fetch_size`
-    /// messages (fewer near `max_messages`) once no more than `keep_ahead`
-    /// requested messages are still to come.
+    /// Chooses the next request when the application set no next handler:
+    /// `fetch_size` messages (fewer near `max_messages`) once no more than
+    /// `keep_ahead` requested messages are still to come.
     fn auto_next(&self) -> Option<(i32, i64)> {
         let progress = self.progress.lock();
         let ahead = progress.requested - progress.delivered;
@@ -321,7 +321,7 @@ impl AsyncPull {
         (want > 0).then_some((want as i32, max_bytes))
     }
 
-    /// Sends the next request if the next-request handler asks for one.
+    /// Sends the next request if the next-request handler returns one.
     fn fetch_more(&self, sub: &Subscription) -> Result<()> {
         let Some(pull) = self.pull.get() else {
             return Ok(());

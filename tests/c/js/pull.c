@@ -4,7 +4,7 @@
 // input, and js_PullSubscribeAsync with its limits and handlers.
 //
 // Some cases need the server to misbehave (stay silent, send a given
-// status); they run against a fake JetStream API under the prefix
+// status), so they run against a fake JetStream API under the prefix
 // "FAKE.API", served by handlers of this program.
 //
 // Usage: pull <url-with-jetstream>
@@ -32,7 +32,7 @@ pu_ack(natsConnection *nc, natsMsg *msg)
         CHECK_OK(natsConnection_PublishString(nc, natsMsg_GetReply(msg), "+ACK"));
 }
 
-// Checks that `list` holds `count` messages "<prefix>-<first + i>".
+// Checks that `list` contains `count` messages "<prefix>-<first + i>".
 static void
 pu_check_list(natsMsgList *list, const char *prefix, int first, int count)
 {
@@ -713,7 +713,7 @@ test_fetch_status_messages(void)
 #endif
 
     // natsSubscription_Fetch retries a 404 of its first, no-wait request
-    // with a waiting one, then reports the 408 of that one as a timeout.
+    // with a waiting one, and reports the 404 of that one.
     atomic_store(&pu_fake_requests, 0);
     pu_fake_status = "404";
     pu_fake_description = "No Messages";
