@@ -842,6 +842,43 @@ typedef struct natsMsgList {
 } natsMsgList;
 
 /**
+ * A pull request of `natsSubscription_FetchRequest`.
+ */
+typedef struct jsFetchRequest {
+  /**
+   * Expiration of the request, in nanoseconds.
+   */
+  int64_t Expires;
+  /**
+   * Maximum messages.
+   */
+  int Batch;
+  /**
+   * Maximum bytes.
+   */
+  int64_t MaxBytes;
+  /**
+   * Return at once when no message is available.
+   */
+  bool NoWait;
+  /**
+   * Server heartbeat interval, in nanoseconds.
+   */
+  int64_t Heartbeat;
+  int64_t MinPending;
+  int64_t MinAckPending;
+  /**
+   * Pin id, for consumers with the `pinned_client` priority policy.
+   */
+  const char *ID;
+  const char *Group;
+  /**
+   * Priority of the request, 0 (highest) to 9.
+   */
+  uint8_t Priority;
+} jsFetchRequest;
+
+/**
  * Options of the JetStream subscribe calls.
  */
 typedef struct jsSubOptions {
@@ -1387,43 +1424,6 @@ typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, vo
  * Callback run once a subscription has stopped delivering.
  */
 typedef void (*natsOnCompleteCB)(void *closure);
-
-/**
- * A pull request of `natsSubscription_FetchRequest`.
- */
-typedef struct jsFetchRequest {
-  /**
-   * Expiration of the request, in nanoseconds.
-   */
-  int64_t Expires;
-  /**
-   * Maximum messages.
-   */
-  int Batch;
-  /**
-   * Maximum bytes.
-   */
-  int64_t MaxBytes;
-  /**
-   * Return at once when no message is available.
-   */
-  bool NoWait;
-  /**
-   * Server heartbeat interval, in nanoseconds.
-   */
-  int64_t Heartbeat;
-  int64_t MinPending;
-  int64_t MinAckPending;
-  /**
-   * Pin id, for consumers with the `pinned_client` priority policy.
-   */
-  const char *ID;
-  const char *Group;
-  /**
-   * Priority of the request, 0 (highest) to 9.
-   */
-  uint8_t Priority;
-} jsFetchRequest;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2173,6 +2173,103 @@ natsStatus js_PublishAsyncComplete(struct jsCtx *js, struct jsPubOptions *opts);
  * returns `NATS_NOT_FOUND` with the last error cleared.
  */
 natsStatus js_PublishAsyncGetPendingList(struct natsMsgList *pending, struct jsCtx *js);
+
+/**
+ * Initializes a fetch request to all zeroes (no limits, no options).
+ * Returns `NATS_INVALID_ARG` when `request` is NULL.
+ */
+natsStatus jsFetchRequest_Init(struct jsFetchRequest *request);
+
+/**
+ * Fetches up to `batch` messages of the pull subscription `sub`, waiting
+ * up to `timeout` milliseconds, and stores them in `list`, which the
+ * application releases with `natsMsgList_Destroy`.
+ *
+ * When more than one message is missing, the first request is a no-wait
+ * request, so that what the consumer has now returns at once. Only when
+ * it has nothing does a second request wait for messages.
+ * Returns `NATS_OK` with at least one message, `NATS_TIMEOUT` when none
+ * came in time, `NATS_INVALID_ARG` for a NULL argument or a `batch` below
+ * 1, `NATS_INVALID_TIMEOUT` for a `timeout` below 1, and
+ * `NATS_INVALID_SUBSCRIPTION` for a subscription that is not a pull
+ * subscription. `errCode` (may be NULL) is set to 0.
+ */
+natsStatus natsSubscription_Fetch(struct natsMsgList *list,
+                                  struct natsSubscription *sub,
+                                  int batch,
+                                  int64_t timeout,
+                                  jsErrCode *errCode);
+
+/**
+ * Fetches messages of the pull subscription `sub` with the options of
+ * `request` (batch, max bytes, expiration, no wait, heartbeat, priority
+ * group fields) and stores them in `list`.
+ *
+ * Returns `NATS_OK` with the messages that arrived before the request
+ * ended. Without any message, returns why it ended. `NATS_TIMEOUT`:
+ * `Expires` passed or the server expired the request (408).
+ * `NATS_NOT_FOUND`: a no-wait request found nothing (404).
+ * `NATS_LIMIT_REACHED`, with the server's description as the last error:
+ * a 409, for example when the next message is larger than `MaxBytes` or
+ * the consumer was deleted. `NATS_MISSED_HEARTBEAT`: the server sent
+ * nothing for two `Heartbeat` intervals. `Expires` must be positive
+ * unless `NoWait` is set (`NATS_INVALID_TIMEOUT`).
+ */
+natsStatus natsSubscription_FetchRequest(struct natsMsgList *list,
+                                         struct natsSubscription *sub,
+                                         struct jsFetchRequest *request);
+
+/**
+ * Creates a pull subscription on `subject`, read with
+ * `natsSubscription_Fetch` and `natsSubscription_FetchRequest`.
+ *
+ * The consumer is `subOpts->Consumer`, else `durable`, else
+ * `subOpts->Config.Durable`: an existing one is bound to (its
+ * configuration must match what `subOpts->Config` sets), a missing one is
+ * created with `subject` as its filter. Without any name an ephemeral
+ * consumer is created. `natsSubscription_Unsubscribe` and
+ * `natsSubscription_Drain` delete a consumer this call created;
+ * `natsSubscription_Destroy` never does. The stream is
+ * `subOpts->Stream`, or looked up from `subject`. `opts` (may be NULL)
+ * gives the API prefix, domain and wait time. `errCode` (may be NULL)
+ * receives the server's error code.
+ */
+natsStatus js_PullSubscribe(struct natsSubscription **sub,
+                            struct jsCtx *js,
+                            const char *subject,
+                            const char *durable,
+                            struct jsOptions *opts,
+                            struct jsSubOptions *subOpts,
+                            jsErrCode *errCode);
+
+/**
+ * Creates a pull subscription whose messages the library requests
+ * itself and passes to `msgCB`, on the subscription's own thread.
+ *
+ * The consumer is found or created as by `js_PullSubscribe`.
+ * `jsOpts->PullSubscribeAsync` sets the requests: `FetchSize` messages
+ * each (128 when 0), the next one sent once the previous one is used up
+ * or when only `KeepAhead` requested messages are still to come, or as
+ * `NextHandler` decides. The subscription is unsubscribed, which deletes
+ * a consumer it created, once it reaches `MaxMessages` messages or
+ * `MaxBytes` bytes or `Timeout` milliseconds. It also ends when the
+ * server ends a request (404 with `NoWait`, 408, 409), or sends nothing
+ * for two `Heartbeat` intervals. `CompleteHandler` then runs with
+ * `NATS_MAX_DELIVERED_MSGS`, `NATS_LIMIT_REACHED`, `NATS_TIMEOUT`,
+ * `NATS_NOT_FOUND`, `NATS_MISSED_HEARTBEAT` and so on, `NATS_OK` after an
+ * unsubscribe by the application, or `NATS_CONNECTION_CLOSED`. Messages
+ * are acknowledged after `msgCB` returns unless `opts->ManualAck` is set
+ * or the ack policy is none.
+ */
+natsStatus js_PullSubscribeAsync(struct natsSubscription **newsub,
+                                 struct jsCtx *js,
+                                 const char *subject,
+                                 const char *durable,
+                                 natsMsgHandler msgCB,
+                                 void *msgCBClosure,
+                                 struct jsOptions *jsOpts,
+                                 struct jsSubOptions *opts,
+                                 jsErrCode *errCode);
 
 /**
  * Initializes subscribe options: every field zero, NULL or false, and the

@@ -190,8 +190,11 @@ fn deliver_one(sub: &Subscription, handler: &MessageHandler) -> Step {
 
 /// Runs the completion callback of a subscription that stopped delivering,
 /// then marks its drain, if any, finished.
-fn finish(inner: &SubInner) {
+fn finish(inner: &Arc<SubInner>) {
     flush_callback_publishes();
+    if let Some(js) = &inner.js {
+        super::js::jssub::on_finished(inner, js);
+    }
     let on_complete = inner.state.lock().on_complete.take();
     if let Some(cb) = on_complete {
         cb();

@@ -318,6 +318,24 @@ impl Subscription {
     /// Waits up to `timeout` for the next message of a synchronous subscription.
     pub fn next_msg(&self, timeout: Duration) -> Result<Message> {
         let inner = &self.inner;
+        let pull = inner.js.as_ref().is_some_and(|js| js.pull.is_some());
+        if pull
+            && inner.handler.is_none()
+            && inner.state.lock().closed == Closed::Open
+            && !inner.conn.out.lock().closed
+        {
+            return Err(Error::new(
+                Status::InvalidSubscription,
+                "not applicable to JetStream pull subscriptions",
+            ));
+        }
+        self.next_msg_internal(timeout)
+    }
+
+    /// Like [`Subscription::next_msg`], for the library's own readers of a
+    /// subscription (pull fetches).
+    pub(crate) fn next_msg_internal(&self, timeout: Duration) -> Result<Message> {
+        let inner = &self.inner;
         if inner.handler.is_some() {
             return Err(Error::new(
                 Status::IllegalState,

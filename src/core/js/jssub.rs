@@ -20,6 +20,8 @@ use parking_lot::Mutex;
 
 use super::consumer::ConsumerConfig;
 use super::context::JetStream;
+use super::pull::PullState;
+use super::pull_async::AsyncPull;
 use crate::core::sub::SubInner;
 use crate::core::Message;
 
@@ -98,6 +100,10 @@ pub struct JsSub {
     pub ordered_config: Option<ConsumerConfig>,
     /// State that changes while the subscription runs.
     pub state: Mutex<JsSubState>,
+    /// Pull subscriptions: the request subject and fetch ids.
+    pub pull: Option<Arc<PullState>>,
+    /// Asynchronous pull subscriptions: the library's request loop.
+    pub async_pull: Option<Arc<AsyncPull>>,
 }
 
 impl std::fmt::Debug for JsSub {
@@ -127,6 +133,8 @@ impl JsSub {
                 consumer: consumer.to_string(),
                 ..JsSubState::default()
             }),
+            pull: None,
+            async_pull: None,
         }
     }
 
@@ -219,4 +227,14 @@ pub(crate) fn delete_consumer_if_owned(js: &JsSub) -> crate::core::Result<()> {
     }
     let consumer = js.consumer();
     js.js.delete_consumer(&js.stream, &consumer, None).map_err(Into::into)
+}
+
+/// Called on the delivery thread of an asynchronous JetStream subscription
+/// once it has stopped, before the subscription's completion callback:
+/// runs the fetch completion handler of an asynchronous pull subscription.
+pub(crate) fn on_finished(sub: &Arc<SubInner>, js: &JsSub) {
+    if let Some(async_pull) = &js.async_pull {
+        let closed = sub.state.lock().closed == crate::core::sub::Closed::ConnectionClosed;
+        async_pull.complete(&crate::core::Subscription::from_inner(sub.clone()), closed);
+    }
 }

@@ -11,6 +11,7 @@ pub mod errcode;
 mod publish;
 mod msg;
 mod publish_async;
+mod pull;
 mod push;
 mod streams;
 pub mod types;
