@@ -915,6 +915,205 @@ static int run_memory_subscriptions(long count)
     return 0;
 }
 
+/* --- JetStream publishing ---------------------------------------------- */
+
+/* Time each JetStream API request (stream creation and deletion) and each
+   synchronous publish waits for its reply. */
+#define JS_REQUEST_TIMEOUT_MS 10000
+
+/* Publishes sent before timing starts, so that the setup of the first one
+   (the reply subscription) is not counted. */
+#define JS_WARMUP 100
+
+#define JS_STREAM_NAME "BENCH_JS"
+#define JS_SUBJECT "bench.js"
+
+static int js_async_errors;
+static int js_last_async_error;
+
+/* Counts failed asynchronous publishes; the message belongs to the library. */
+static void on_js_publish_error(jsCtx *js, jsPubAckErr *pae, void *closure)
+{
+    (void) js;
+    (void) closure;
+    __atomic_fetch_add(&js_async_errors, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&js_last_async_error, (int) pae->Err, __ATOMIC_RELAXED);
+}
+
+/* Creates the file-storage stream the JetStream scenarios publish to,
+   deleting one left behind by an earlier run that failed. */
+static void create_bench_stream(jsCtx *js)
+{
+    jsStreamConfig config;
+    const char *subjects[] = {JS_SUBJECT};
+    jsErrCode error_code = 0;
+    natsStatus status;
+
+    (void) js_DeleteStream(js, JS_STREAM_NAME, NULL, NULL);
+    jsStreamConfig_Init(&config);
+    config.Name = JS_STREAM_NAME;
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    status = js_AddStream(NULL, js, &config, NULL, &error_code);
+    if (status != NATS_OK)
+    {
+        fprintf(stderr, "%s: creating stream %s failed (JetStream error code %d); "
+                "the server needs JetStream enabled\n", scenario, JS_STREAM_NAME,
+                (int) error_code);
+    }
+    check_status(status, "js_AddStream");
+}
+
+/* Checks that the stream stored `expected` messages, then deletes it. */
+static void check_and_delete_bench_stream(jsCtx *js, long expected)
+{
+    jsStreamInfo *info = NULL;
+    uint64_t stored;
+
+    check_status(js_GetStreamInfo(&info, js, JS_STREAM_NAME, NULL, NULL), "js_GetStreamInfo");
+    stored = info->State.Msgs;
+    jsStreamInfo_Destroy(info);
+    if (stored != (uint64_t) expected)
+    {
+        fprintf(stderr, "%s: stream %s stored %llu messages, expected %ld\n", scenario,
+                JS_STREAM_NAME, (unsigned long long) stored, expected);
+        exit_failed();
+    }
+    check_status(js_DeleteStream(js, JS_STREAM_NAME, NULL, NULL), "js_DeleteStream");
+}
+
+static jsCtx *create_js_context(natsConnection *nc, int64_t max_pending)
+{
+    jsOptions options;
+    jsCtx *js = NULL;
+
+    check_status(jsOptions_Init(&options), "jsOptions_Init");
+    options.Wait = JS_REQUEST_TIMEOUT_MS;
+    if (max_pending > 0)
+    {
+        options.PublishAsync.MaxPending = max_pending;
+        options.PublishAsync.ErrHandler = on_js_publish_error;
+    }
+    check_status(natsConnection_JetStream(&js, nc, &options), "natsConnection_JetStream");
+    return js;
+}
+
+/* js_Publish in a loop: each call waits for the stream's acknowledgment. */
+static int run_js_publish_sync(int size, long count)
+{
+    char name[64];
+    natsConnection *nc;
+    jsCtx *js;
+    char *payload;
+    int64_t start;
+    int64_t elapsed;
+
+    snprintf(name, sizeof(name), "js_pub_sync_%dB", size);
+    start_scenario(name);
+    nc = connect_to_server();
+    js = create_js_context(nc, 0);
+    create_bench_stream(js);
+    payload = create_payload(size);
+
+    for (int i = 0; i < JS_WARMUP; i++)
+    {
+        check_status(js_Publish(NULL, js, JS_SUBJECT, payload, size, NULL, NULL), "js_Publish");
+    }
+    start = now_ns();
+    for (long i = 0; i < count; i++)
+    {
+        check_status(js_Publish(NULL, js, JS_SUBJECT, payload, size, NULL, NULL), "js_Publish");
+        if ((i & DEADLINE_CHECK_MASK) == 0)
+        {
+            check_deadline();
+        }
+    }
+    elapsed = now_ns() - start;
+
+    check_connections();
+    check_and_delete_bench_stream(js, count + JS_WARMUP);
+    print_rates("msgs_per_s", count, size, elapsed);
+    start_teardown();
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    free(payload);
+    nats_Close();
+    return 0;
+}
+
+/* js_PublishAsync in a loop with at most `max_pending` unacknowledged
+   publishes, then js_PublishAsyncComplete. The time includes waiting for
+   the last acknowledgment. */
+static int run_js_publish_async(int size, long count, long max_pending)
+{
+    char name[64];
+    natsConnection *nc;
+    jsCtx *js;
+    jsPubOptions complete_options;
+    char *payload;
+    int64_t start;
+    int64_t elapsed;
+    int64_t remaining_ms;
+    natsStatus status;
+    int errors;
+
+    snprintf(name, sizeof(name), "js_pub_async_%dB", size);
+    start_scenario(name);
+    nc = connect_to_server();
+    js = create_js_context(nc, max_pending);
+    create_bench_stream(js);
+    payload = create_payload(size);
+
+    for (int i = 0; i < JS_WARMUP; i++)
+    {
+        check_status(js_PublishAsync(js, JS_SUBJECT, payload, size, NULL), "js_PublishAsync");
+    }
+    check_status(js_PublishAsyncComplete(js, NULL), "js_PublishAsyncComplete");
+    start = now_ns();
+    for (long i = 0; i < count; i++)
+    {
+        check_status(js_PublishAsync(js, JS_SUBJECT, payload, size, NULL), "js_PublishAsync");
+        if ((i & DEADLINE_CHECK_MASK) == 0)
+        {
+            check_deadline();
+        }
+    }
+    remaining_ms = (deadline_ns - now_ns()) / 1000000;
+    if (remaining_ms <= 0)
+    {
+        exit_timeout();
+    }
+    check_status(jsPubOptions_Init(&complete_options), "jsPubOptions_Init");
+    complete_options.MaxWait = remaining_ms;
+    status = js_PublishAsyncComplete(js, &complete_options);
+    if (status == NATS_TIMEOUT)
+    {
+        exit_timeout();
+    }
+    check_status(status, "js_PublishAsyncComplete");
+    elapsed = now_ns() - start;
+
+    errors = __atomic_load_n(&js_async_errors, __ATOMIC_RELAXED);
+    if (errors > 0)
+    {
+        fprintf(stderr, "%s: %d asynchronous publishes failed, the last with: %s\n", scenario,
+                errors,
+                natsStatus_GetText((natsStatus) __atomic_load_n(&js_last_async_error,
+                                                                __ATOMIC_RELAXED)));
+        exit_failed();
+    }
+    check_connections();
+    check_and_delete_bench_stream(js, count + JS_WARMUP);
+    print_rates("msgs_per_s", count, size, elapsed);
+    start_teardown();
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    free(payload);
+    nats_Close();
+    return 0;
+}
+
 /* --- command line ------------------------------------------------------ */
 
 static void print_usage(FILE *out)
@@ -938,7 +1137,13 @@ static void print_usage(FILE *out)
             "                             REPEATS times (default 1); reports one cycle\n"
             "  connect CYCLES             time CYCLES connect/close cycles\n"
             "  mem_idle                   resident memory of idle connections\n"
-            "  mem_subs COUNT             resident memory of COUNT sync subscriptions\n",
+            "  mem_subs COUNT             resident memory of COUNT sync subscriptions\n"
+            "  js_pub_sync SIZE COUNT     COUNT js_Publish calls to a new file stream\n"
+            "                             (the server needs JetStream)\n"
+            "  js_pub_async SIZE COUNT MAX_PENDING\n"
+            "                             COUNT js_PublishAsync calls with at most\n"
+            "                             MAX_PENDING unacknowledged, then\n"
+            "                             js_PublishAsyncComplete\n",
             DEFAULT_TIMEOUT_S);
 }
 
@@ -1066,6 +1271,19 @@ int main(int argc, char **argv)
     {
         expect_arguments(arg_count, 1, command);
         return run_memory_subscriptions(parse_count(args[0], 10000000));
+    }
+    if (strcmp(command, "js_pub_sync") == 0)
+    {
+        expect_arguments(arg_count, 2, command);
+        return run_js_publish_sync((int) parse_count(args[0], MAX_PAYLOAD_SIZE),
+                                   parse_count(args[1], LONG_MAX - JS_WARMUP));
+    }
+    if (strcmp(command, "js_pub_async") == 0)
+    {
+        expect_arguments(arg_count, 3, command);
+        return run_js_publish_async((int) parse_count(args[0], MAX_PAYLOAD_SIZE),
+                                    parse_count(args[1], LONG_MAX - JS_WARMUP),
+                                    parse_count(args[2], 1000000));
     }
     exit_usage("unknown scenario", command);
     return EXIT_FAILED;

@@ -3,10 +3,10 @@
 #
 # Builds natsbench.c twice with the same compiler flags, once against each
 # library, and rawpub.c (no client library). Starts one nats-server 2.15.1
-# on a free loopback port, runs every scenario with the two builds in turn
-# (ours, cnats, ours, cnats, ...) for a number of rounds, and prints the
-# median of each library and the ratio ours/cnats. Run with --help for the
-# options.
+# on a free loopback port, and for the js_* scenarios a second one with
+# JetStream. Runs every scenario with the two builds in turn (ours, cnats,
+# ours, cnats, ...) for a number of rounds, and prints the median of each
+# library and the ratio ours/cnats. Run with --help for the options.
 
 set -euo pipefail
 
@@ -26,8 +26,10 @@ CFLAGS=(-O2 -std=c11 -Wall -Wextra)
 # One scenario per line: the name that natsbench prints, then the natsbench
 # arguments of a default run and of a --quick run, separated by "|". The
 # default counts make each run take about 0.5-2 s with cnats 3.4.1 on a
-# 2-core machine, where it measured about 1,000 request/reply round trips
-# and 4-7 million 16-byte publishes per second.
+# 2-core machine, where it measured about 1,000 request/reply round trips,
+# 4-7 million 16-byte publishes, about 10,000 js_Publish calls and
+# 200,000 js_PublishAsync calls per second. The js_* scenarios run against
+# the JetStream server.
 SCENARIOS=(
     "pub_16B|pub 16 8000000|pub 16 800000"
     "pub_128B|pub 128 5000000|pub 128 500000"
@@ -43,6 +45,8 @@ SCENARIOS=(
     "connect_close|connect 1000|connect 100"
     "mem_idle_conn|mem_idle|mem_idle"
     "mem_subs_10000|mem_subs 10000|mem_subs 10000"
+    "js_pub_sync_16B|js_pub_sync 16 20000|js_pub_sync 16 2000"
+    "js_pub_async_16B|js_pub_async 16 300000 4000|js_pub_async 16 30000 4000"
 )
 RAW_SCENARIO="raw_pub_16B"
 RAW_ARGS_DEFAULT=(16 10000000)
@@ -63,6 +67,10 @@ options:
   --markdown          print the table as markdown
   --no-cargo-build    do not run 'cargo build --release' first
   --only LIBRARY      benchmark only "ours" or only "cnats"
+  --only-scenario NAMES
+                      run only these scenarios (comma-separated, repeatable),
+                      for example js_pub_sync_16B,js_pub_async_16B; the
+                      names are those of the table, and $RAW_SCENARIO
   --timeout SECONDS   time limit of one scenario run (default 60)
   -h, --help          print this help
 
@@ -80,6 +88,7 @@ markdown=0
 cargo_build=1
 libraries=(ours cnats)
 timeout_s=60
+selected_scenarios=()
 
 while (($# > 0)); do
     case "$1" in
@@ -111,6 +120,15 @@ while (($# > 0)); do
             libraries=("$2")
             shift 2
             ;;
+        --only-scenario)
+            [[ $# -ge 2 && -n "$2" ]] || {
+                echo "run.sh: --only-scenario expects scenario names" >&2
+                exit 2
+            }
+            IFS=',' read -r -a names <<<"$2"
+            selected_scenarios+=("${names[@]}")
+            shift 2
+            ;;
         --timeout)
             [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || {
                 echo "run.sh: --timeout expects a positive number of seconds" >&2
@@ -133,6 +151,29 @@ if [[ -z "$rounds" ]]; then
     rounds=$((quick ? 1 : 5))
 fi
 
+# Reports whether a scenario is selected (every one is without
+# --only-scenario).
+is_selected() {
+    local name="$1" selected
+
+    ((${#selected_scenarios[@]} == 0)) && return 0
+    for selected in "${selected_scenarios[@]}"; do
+        [[ "$selected" == "$name" ]] && return 0
+    done
+    return 1
+}
+
+known_scenarios=("$RAW_SCENARIO")
+for entry in "${SCENARIOS[@]}"; do
+    known_scenarios+=("${entry%%|*}")
+done
+for selected in "${selected_scenarios[@]}"; do
+    if [[ " ${known_scenarios[*]} " != *" $selected "* ]]; then
+        echo "run.sh: unknown scenario '$selected'; known: ${known_scenarios[*]}" >&2
+        exit 2
+    fi
+done
+
 log() {
     echo "run.sh: $*" >&2
 }
@@ -144,19 +185,29 @@ BUILD_DIR="$work_dir/build"
 results="$work_dir/results.tsv"
 : >"$results"
 server_pid=""
+js_server_pid=""
 keep_work_dir=0
 
-stop_server() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
+# Stops the server process with the given pid, if it is still running.
+stop_pid() {
+    local pid="$1"
+
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 50); do
-            kill -0 "$server_pid" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
     fi
+}
+
+stop_server() {
+    stop_pid "$server_pid"
     server_pid=""
+    stop_pid "$js_server_pid"
+    js_server_pid=""
 }
 
 cleanup() {
@@ -211,21 +262,47 @@ start_server() {
 listen: "127.0.0.1:$port"
 max_pending: 1GB
 EOF
-    "$server_bin" -c "$work_dir/server.conf" -l "$work_dir/server.log" &
-    server_pid=$!
+    launch_server "$server_bin" server
+    server_pid="$started_pid"
+}
+
+# A second server with JetStream storing into the work folder, so that the
+# core scenarios still run against a server without JetStream.
+start_js_server() {
+    local server_bin="$1"
+    local port="$2"
+
+    cat >"$work_dir/js-server.conf" <<EOF
+listen: "127.0.0.1:$port"
+jetstream {
+    store_dir: "$work_dir/jetstream"
+}
+EOF
+    launch_server "$server_bin" js-server
+    js_server_pid="$started_pid"
+}
+
+# Starts nats-server with the configuration file NAME.conf and its log in
+# NAME.log, and sets started_pid.
+launch_server() {
+    local server_bin="$1" name="$2"
+    local log_file="$work_dir/$name.log"
+
+    "$server_bin" -c "$work_dir/$name.conf" -l "$log_file" &
+    started_pid=$!
     for _ in $(seq 100); do
-        if ! kill -0 "$server_pid" 2>/dev/null; then
+        if ! kill -0 "$started_pid" 2>/dev/null; then
             keep_work_dir=1
-            log "nats-server exited at startup; see $work_dir/server.log"
+            log "nats-server exited at startup; see $log_file"
             exit 1
         fi
-        if grep -q "Server is ready" "$work_dir/server.log" 2>/dev/null; then
+        if grep -q "Server is ready" "$log_file" 2>/dev/null; then
             return 0
         fi
         sleep 0.1
     done
     keep_work_dir=1
-    log "nats-server did not report ready within 10 s; see $work_dir/server.log"
+    log "nats-server did not report ready within 10 s; see $log_file"
     exit 1
 }
 
@@ -318,6 +395,15 @@ done
 port="$(free_port)"
 start_server "$server_bin" "$port"
 url="nats://127.0.0.1:$port"
+js_url=""
+for entry in "${SCENARIOS[@]}"; do
+    name="${entry%%|*}"
+    if [[ "$name" == js_* && -z "$js_url" ]] && is_selected "$name"; then
+        js_port="$(free_port)"
+        start_js_server "$server_bin" "$js_port"
+        js_url="nats://127.0.0.1:$js_port"
+    fi
+done
 
 # Library and scenario pairs that timed out, which later rounds skip so
 # that a library that hangs cannot stretch the run by a full time limit
@@ -344,6 +430,11 @@ run_once() {
     if ! kill -0 "$server_pid" 2>/dev/null; then
         keep_work_dir=1
         log "nats-server exited during the run; see $work_dir/server.log"
+        exit 1
+    fi
+    if [[ -n "$js_server_pid" ]] && ! kill -0 "$js_server_pid" 2>/dev/null; then
+        keep_work_dir=1
+        log "the JetStream nats-server exited during the run; see $work_dir/js-server.log"
         exit 1
     fi
     env -u LD_LIBRARY_PATH timeout --kill-after=5 $((timeout_s + 20)) "$@" \
@@ -380,7 +471,9 @@ run_once() {
 
 scenario_names=()
 for entry in "${SCENARIOS[@]}"; do
-    scenario_names+=("${entry%%|*}")
+    if is_selected "${entry%%|*}"; then
+        scenario_names+=("${entry%%|*}")
+    fi
 done
 
 if ((quick)); then
@@ -389,14 +482,22 @@ else
     raw_args=("${RAW_ARGS_DEFAULT[@]}")
 fi
 
-log "server $url ($server_bin), libraries: ${built[*]:-none}, rounds: $rounds"
+log "server $url${js_url:+, JetStream server $js_url} ($server_bin)," \
+    "libraries: ${built[*]:-none}, rounds: $rounds"
 started=$SECONDS
 for round in $(seq "$rounds"); do
-    run_once raw "$round" "$RAW_SCENARIO" \
-        "$BUILD_DIR/rawpub" -t "$timeout_s" 127.0.0.1 "$port" "${raw_args[@]}"
-    log "round $round/$rounds $RAW_SCENARIO: $outcome"
+    if is_selected "$RAW_SCENARIO"; then
+        run_once raw "$round" "$RAW_SCENARIO" \
+            "$BUILD_DIR/rawpub" -t "$timeout_s" 127.0.0.1 "$port" "${raw_args[@]}"
+        log "round $round/$rounds $RAW_SCENARIO: $outcome"
+    fi
     for entry in "${SCENARIOS[@]}"; do
         IFS='|' read -r scenario default_args quick_args <<<"$entry"
+        is_selected "$scenario" || continue
+        scenario_url="$url"
+        if [[ "$scenario" == js_* ]]; then
+            scenario_url="$js_url"
+        fi
         if ((quick)); then
             read -r -a args <<<"$quick_args"
         else
@@ -409,7 +510,7 @@ for round in $(seq "$rounds"); do
                 continue
             fi
             run_once "$library" "$round" "$scenario" \
-                "$BUILD_DIR/natsbench-$library" -t "$timeout_s" "$url" "${args[@]}"
+                "$BUILD_DIR/natsbench-$library" -t "$timeout_s" "$scenario_url" "${args[@]}"
             outcomes+=("$library $outcome")
         done
         log "round $round/$rounds $scenario: $(printf '%s, ' "${outcomes[@]}" | sed 's/, $//')"
@@ -420,6 +521,9 @@ log "runs took $((SECONDS - started)) s"
 # --- report ---------------------------------------------------------------
 
 echo "nats-server: $("$server_bin" --version 2>&1 | sed 's/^nats-server: //') on 127.0.0.1"
+if [[ -n "$js_url" ]]; then
+    echo "js_* scenarios: a second nats-server with JetStream (file storage in a temporary folder)"
+fi
 for library in "${built[@]}"; do
     version="$("$BUILD_DIR/natsbench-$library" "$url" version 2>/dev/null || echo "VERSION unknown")"
     loaded="$(loaded_libnats "$BUILD_DIR/natsbench-$library" || true)"

@@ -559,6 +559,19 @@ impl ConnInner {
         handler: Option<MessageHandler>,
         idle_timeout: Option<Duration>,
     ) -> Result<Subscription> {
+        self.subscribe_ext(subject, queue, handler, idle_timeout, None)
+    }
+
+    /// Like [`ConnInner::subscribe`], with the JetStream state of a
+    /// JetStream subscription. The state is in place before the SUB goes out.
+    pub(crate) fn subscribe_ext(
+        self: &Arc<Self>,
+        subject: &str,
+        queue: Option<&str>,
+        handler: Option<MessageHandler>,
+        idle_timeout: Option<Duration>,
+        js: Option<Arc<crate::core::js::jssub::JsSub>>,
+    ) -> Result<Subscription> {
         check_subscribe_subject(subject)?;
         if let Some(q) = queue {
             check_queue_group(q)?;
@@ -592,6 +605,7 @@ impl ConnInner {
             idle_timeout,
             self.opts.max_pending_msgs,
             self.opts.pending_bytes_limit(),
+            js,
         )?;
         let sub = Subscription::from_inner(inner.clone());
         if is_async && !use_pool {

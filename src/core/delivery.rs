@@ -165,6 +165,9 @@ fn deliver_one(sub: &Subscription, handler: &MessageHandler) -> Step {
     if reached_max {
         inner.conn.remove_sub(inner.sid);
     }
+    if let Some(js) = &inner.js {
+        super::js::jssub::after_delivery(inner, js);
+    }
     handler(sub, Some(msg));
     allow_direct_publish(false);
     let queue_empty = {
@@ -189,8 +192,11 @@ fn deliver_one(sub: &Subscription, handler: &MessageHandler) -> Step {
 
 /// Runs the completion callback of a subscription that stopped delivering,
 /// then marks its drain, if any, finished.
-fn finish(inner: &SubInner) {
+fn finish(inner: &Arc<SubInner>) {
     flush_callback_publishes();
+    if let Some(js) = &inner.js {
+        super::js::jssub::on_finished(inner, js);
+    }
     let on_complete = inner.state.lock().on_complete.take();
     if let Some(cb) = on_complete {
         cb();

@@ -98,6 +98,11 @@ impl Subscription {
                     log::debug!("flush of the UNSUB of draining subscription {} failed: {e}", sub.sid);
                 }
                 finish(&sub, deadline);
+                if let Some(js) = &sub.js {
+                    if let Err(e) = super::js::jssub::delete_consumer_if_owned(js) {
+                        log::debug!("deleting the consumer of drained subscription {} failed: {e}", sub.sid);
+                    }
+                }
             })
     }
 

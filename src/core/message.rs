@@ -1,6 +1,9 @@
 //! Messages: subject, optional reply subject, optional headers and payload.
 
+use std::sync::Arc;
+
 use super::header::{Headers, STATUS_HEADER};
+use super::js::jssub::JsSub;
 use super::status::{Error, Result, Status};
 
 /// Status code the server puts in the header of a no-responders reply.
@@ -21,7 +24,21 @@ pub struct Message {
     raw_headers: Option<Box<[u8]>>,
     headers: Option<Headers>,
     no_responders: bool,
+    /// Flags of a JetStream message, see `JS_ACKED` and `JS_NO_DESTROY`.
+    js_flags: u8,
+    /// Subscription a JetStream message came from; set only for messages
+    /// of JetStream subscriptions, so plain messages carry no reference.
+    js: Option<Arc<JsSub>>,
+    /// Stream sequence and store time (nanoseconds since the Unix epoch)
+    /// of a message read back from a stream with a get call.
+    stored: Option<Box<(u64, i64)>>,
 }
+
+/// The message was acknowledged (ack, nak or term).
+const JS_ACKED: u8 = 1;
+/// A callback runs inside an auto-ack wrapper: destroying the message is
+/// left to the wrapper.
+const JS_NO_DESTROY: u8 = 2;
 
 impl Message {
     /// Creates a message from its parts. The reply subject is optional.
@@ -76,6 +93,9 @@ impl Message {
             raw_headers: raw_headers.filter(|h| !h.is_empty()).map(|h| h.to_vec().into_boxed_slice()),
             headers: None,
             no_responders: false,
+            js_flags: 0,
+            js: None,
+            stored: None,
         };
         if let Some(block) = raw_headers.filter(|h| !h.is_empty()) {
             msg.no_responders = data.is_empty() && status_code(block) == Some(NO_RESPONDERS_STATUS);
@@ -169,6 +189,51 @@ impl Message {
             }
         }
         Ok(())
+    }
+
+    /// JetStream subscription this message was delivered on, if any.
+    pub fn js_sub(&self) -> Option<&Arc<JsSub>> {
+        self.js.as_ref()
+    }
+
+    /// Links a message to the JetStream subscription delivering it.
+    pub(crate) fn attach_js(&mut self, js: Arc<JsSub>) {
+        self.js = Some(js);
+    }
+
+    /// Records the stream sequence and store time of a message read from a stream.
+    pub fn set_stored_position(&mut self, sequence: u64, time: i64) {
+        self.stored = Some(Box::new((sequence, time)));
+    }
+
+    /// Stream sequence and store time of a message read from a stream,
+    /// `None` for other messages.
+    pub fn stored_position(&self) -> Option<(u64, i64)> {
+        self.stored.as_deref().copied()
+    }
+
+    /// Whether the message was acknowledged already.
+    pub fn is_acked(&self) -> bool {
+        self.js_flags & JS_ACKED != 0
+    }
+
+    /// Records that the message was acknowledged.
+    pub fn set_acked(&mut self) {
+        self.js_flags |= JS_ACKED;
+    }
+
+    /// Whether destroying the message is left to an auto-ack wrapper.
+    pub fn no_destroy(&self) -> bool {
+        self.js_flags & JS_NO_DESTROY != 0
+    }
+
+    /// Sets or clears the flag read by [`Message::no_destroy`].
+    pub fn set_no_destroy(&mut self, on: bool) {
+        if on {
+            self.js_flags |= JS_NO_DESTROY;
+        } else {
+            self.js_flags &= !JS_NO_DESTROY;
+        }
     }
 
     /// Total size counted against pending byte limits: payload plus headers.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::conn::{ConnInner, Connection};
+use super::js::jssub::{self, JsSub};
 use super::message::Message;
 use super::status::{Error, Result, Status};
 
@@ -95,6 +96,9 @@ pub(crate) struct SubInner {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) state: Mutex<SubState>,
     pub(crate) cond: Condvar,
+    /// JetStream extension slot: set, at creation, only for subscriptions
+    /// made by the JetStream subscribe calls. See [`crate::core::js::jssub`].
+    pub(crate) js: Option<Arc<JsSub>>,
 }
 
 /// A subscription handle; clones share one subscription.
@@ -145,6 +149,11 @@ impl SubState {
     pub(crate) fn received(&self) -> u64 {
         self.received
     }
+
+    /// Messages queued so far: received minus dropped.
+    pub(crate) fn accepted(&self) -> u64 {
+        self.received.saturating_sub(self.dropped.max(0) as u64)
+    }
 }
 
 impl SubInner {
@@ -159,6 +168,7 @@ impl SubInner {
         idle_timeout: Option<Duration>,
         limit_msgs: i64,
         limit_bytes: i64,
+        js: Option<Arc<JsSub>>,
     ) -> Result<Arc<SubInner>> {
         if memchr::memchr(0, subject.as_bytes()).is_some() {
             return Err(Error::new(Status::InvalidSubject, "subject contains a NUL byte"));
@@ -193,11 +203,19 @@ impl SubInner {
                 on_complete: None,
             }),
             cond: Condvar::new(),
+            js,
         }))
     }
 
     /// Queues a message from the socket reader, applying the limits.
     pub(crate) fn offer(&self, msg: Message) -> Offer {
+        let msg = match &self.js {
+            None => msg,
+            Some(js) => match jssub::on_incoming(self, js, msg) {
+                Some(msg) => msg,
+                None => return Offer::Ignored,
+            },
+        };
         let mut st = self.state.lock();
         if st.closed != Closed::Open || st.drain.is_some_and(|d| d.flushed) {
             return Offer::Ignored;
@@ -284,9 +302,12 @@ impl SubInner {
     }
 
     pub(crate) fn take(&self, st: &mut SubState) -> Option<Message> {
-        let msg = st.queue.pop_front()?;
+        let mut msg = st.queue.pop_front()?;
         st.pending_bytes -= msg.size() as i64;
         st.delivered += 1;
+        if let Some(js) = &self.js {
+            jssub::on_taken(js, st.delivered, &mut msg);
+        }
         Some(msg)
     }
 }
@@ -298,6 +319,24 @@ impl Subscription {
 
     /// Waits up to `timeout` for the next message of a synchronous subscription.
     pub fn next_msg(&self, timeout: Duration) -> Result<Message> {
+        let inner = &self.inner;
+        let pull = inner.js.as_ref().is_some_and(|js| js.pull.is_some());
+        if pull
+            && inner.handler.is_none()
+            && inner.state.lock().closed == Closed::Open
+            && !inner.conn.out.lock().closed
+        {
+            return Err(Error::new(
+                Status::InvalidSubscription,
+                "not applicable to JetStream pull subscriptions",
+            ));
+        }
+        self.next_msg_internal(timeout)
+    }
+
+    /// Like [`Subscription::next_msg`], for the library's own readers of a
+    /// subscription (pull fetches).
+    pub(crate) fn next_msg_internal(&self, timeout: Duration) -> Result<Message> {
         let inner = &self.inner;
         if inner.handler.is_some() {
             return Err(Error::new(
@@ -325,9 +364,17 @@ impl Subscription {
                 st.slow_consumer = false;
                 return Err(Error::from_status(Status::SlowConsumer));
             }
+            if let Some(js) = &inner.js {
+                jssub::check_next_msg(js)?;
+            }
             if let Some(msg) = inner.take(&mut st) {
                 if st.drain.is_some() {
                     inner.drain_cond.notify_all();
+                }
+                if let Some(js) = &inner.js {
+                    drop(st);
+                    jssub::after_delivery(inner, js);
+                    st = inner.state.lock();
                 }
                 if msg.is_no_responders() {
                     return Err(Error::from_status(Status::NoResponders));
@@ -355,8 +402,28 @@ impl Subscription {
     }
 
     /// Removes interest in the subject; the server stops sending messages.
+    /// A JetStream subscription whose consumer the library created also
+    /// deletes that consumer.
     pub fn unsubscribe(&self) -> Result<()> {
+        self.inner.conn.unsubscribe(&self.inner, 0)?;
+        match &self.inner.js {
+            Some(js) => jssub::delete_consumer_if_owned(js),
+            None => Ok(()),
+        }
+    }
+
+    /// Unsubscribes when the application destroys the subscription: a
+    /// JetStream consumer is kept, even one the library created.
+    pub fn unsubscribe_on_destroy(&self) -> Result<()> {
+        if let Some(js) = &self.inner.js {
+            js.keep_consumer();
+        }
         self.inner.conn.unsubscribe(&self.inner, 0)
+    }
+
+    /// JetStream state of the subscription, `None` for a plain one.
+    pub fn js_sub(&self) -> Option<&Arc<JsSub>> {
+        self.inner.js.as_ref()
     }
 
     /// Unsubscribes automatically after `max` messages in total have been

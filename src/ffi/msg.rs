@@ -102,6 +102,11 @@ pub unsafe extern "C" fn natsMsg_IsNoResponders(msg: *mut natsMsg) -> bool {
 #[no_mangle]
 pub unsafe extern "C" fn natsMsg_Destroy(msg: *mut natsMsg) {
     if !msg.is_null() {
+        // Inside an auto-ack callback the wrapper destroys the message
+        // after acknowledging it.
+        if (*msg).msg.no_destroy() {
+            return;
+        }
         guard("natsMsg_Destroy", (), || drop(Box::from_raw(msg)));
     }
 }

@@ -310,7 +310,7 @@ pub unsafe extern "C" fn natsSubscription_Destroy(sub: *mut natsSubscription) {
     guard("natsSubscription_Destroy", (), || {
         let s = Subscription::from_raw(sub as *const ());
         if s.is_valid() {
-            let _ = s.unsubscribe();
+            let _ = s.unsubscribe_on_destroy();
         }
     })
 }

@@ -1,9 +1,13 @@
-//! Helpers for the `tests/resilience_*.rs` integration tests.
+//! Helpers for the `tests/resilience_*.rs` and `tests/js_cluster.rs`
+//! integration tests.
 //!
 //! `Cluster` runs nats-server processes on fixed loopback ports, optionally
-//! routed into one cluster. Each member can be killed, restarted, stopped
-//! with SIGSTOP, resumed and put into lame duck mode. `run_resilience_test`
-//! runs a C program from `tests/c/resilience/` that requests those actions.
+//! routed into one cluster and optionally with JetStream, each member
+//! storing into its own directory. Each member can be killed, restarted,
+//! stopped with SIGSTOP, resumed and put into lame duck mode.
+//! `run_resilience_test` runs a C program from `tests/c/resilience/` that
+//! requests those actions, and `run_cluster_test` one from another folder
+//! of `tests/c/`.
 //!
 //! # Control protocol
 //!
@@ -13,9 +17,11 @@
 //! commands are `kill`, `start`, `restart`, `stop` (SIGSTOP), `cont`
 //! (SIGCONT), `ldm` (SIGUSR2, lame duck mode) and `wait_ready` (no member:
 //! waits until every running member accepts clients and has routes to every
-//! other running member). `start` and `restart` return once the member is
-//! ready in that sense. Member indexes start at 0 and follow the order of
-//! the URLs passed to the program.
+//! other running member; with JetStream also until every running member's
+//! `/healthz` monitoring endpoint reports JetStream healthy). `start` and
+//! `restart` return once the member is ready in that sense. Member indexes
+//! start at 0 and follow the order of the URLs passed to the program. The
+//! server name of member N is `member-N`.
 //!
 //! Requires `mod common;` in the including test file.
 
@@ -39,6 +45,10 @@ pub const CLUSTER_NAME: &str = "resilience";
 
 /// How long a member may take to accept clients and have its routes up.
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long the JetStream members may take to report healthy, which after
+/// a restart includes catching up with the streams' other replicas.
+const JETSTREAM_READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long `start` waits for a member in lame duck mode to exit by itself
 /// before killing it. nats-server needs its grace period plus up to one
@@ -73,6 +83,9 @@ pub struct ClusterOptions {
     pub config: Option<String>,
     /// Extra command-line arguments for every member.
     pub args: Vec<String>,
+    /// Enable JetStream, storing into the member's own directory, which
+    /// survives restarts of the member.
+    pub jetstream: bool,
 }
 
 impl ClusterOptions {
@@ -83,6 +96,7 @@ impl ClusterOptions {
             routes: true,
             config: None,
             args: Vec::new(),
+            jetstream: false,
         }
     }
 
@@ -93,6 +107,7 @@ impl ClusterOptions {
             routes: false,
             config: None,
             args: Vec::new(),
+            jetstream: false,
         }
     }
 
@@ -103,6 +118,12 @@ impl ClusterOptions {
 
     pub fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Enables JetStream on every member.
+    pub fn jetstream(mut self) -> Self {
+        self.jetstream = true;
         self
     }
 }
@@ -300,6 +321,9 @@ impl Cluster {
                 command.arg("-routes").arg(routes.join(","));
             }
         }
+        if self.options.jetstream {
+            command.arg("-js").arg("-sd").arg(member.dir.join("js"));
+        }
         if let Some(config) = &self.options.config {
             let path = member.dir.join("server.conf");
             fs::write(&path, config)
@@ -450,6 +474,7 @@ impl Cluster {
                 }
             }
             match problem {
+                None if self.options.jetstream => return self.wait_jetstream_healthy(&live),
                 None => return Ok(()),
                 Some(problem) if Instant::now() >= deadline => {
                     return Err(format!(
@@ -459,6 +484,28 @@ impl Cluster {
                 Some(_) => std::thread::sleep(Duration::from_millis(50)),
             }
         }
+    }
+
+    /// Waits until `/healthz` of every member in `live` returns 200. On a
+    /// JetStream server that endpoint runs the full JetStream health check,
+    /// which fails until the member has recovered its streams after a start.
+    fn wait_jetstream_healthy(&self, live: &[usize]) -> Result<(), String> {
+        let deadline = Instant::now() + JETSTREAM_READY_TIMEOUT;
+        for &i in live {
+            loop {
+                match http_get(self.members[i].monitor_port, "/healthz") {
+                    Ok(_) => break,
+                    Err(e) if Instant::now() >= deadline => {
+                        return Err(format!(
+                            "member {i} did not report JetStream healthy within \
+                             {JETSTREAM_READY_TIMEOUT:?}: {e}"
+                        ))
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(100)),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Returns the number of distinct servers that `index` has routes to,
@@ -593,7 +640,7 @@ pub fn http_get(port: u16, path: &str) -> Result<String, String> {
         .split_once("\r\n\r\n")
         .ok_or_else(|| format!("malformed HTTP response from port {port}: {response}"))?;
     if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-        return Err(format!("GET {path} on port {port} returned: {head}"));
+        return Err(format!("GET {path} on port {port} returned: {head}: {body}"));
     }
     Ok(body.to_string())
 }
@@ -602,7 +649,7 @@ pub fn http_get(port: u16, path: &str) -> Result<String, String> {
 // C programs
 // ---------------------------------------------------------------------------
 
-/// Directory of the resilience C programs and their header.
+/// Directory of the resilience C programs and their header `resil.h`.
 fn resilience_source_dir() -> PathBuf {
     common::repo_root().join("tests").join("c").join("resilience")
 }
@@ -612,15 +659,22 @@ fn resilience_source_dir() -> PathBuf {
 /// default) and returns the executable. Each program is compiled once per
 /// test process.
 pub fn build_resilience_program(name: &str) -> PathBuf {
+    build_cluster_program("resilience", name)
+}
+
+/// Compiles `tests/c/<folder>/<name>.c` like [`build_resilience_program`].
+/// The program can include `resil.h` for the control protocol.
+pub fn build_cluster_program(folder: &str, name: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
     let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(path) = built.get(name) {
+    let key = format!("{folder}/{name}");
+    if let Some(path) = built.get(&key) {
         return path.clone();
     }
 
     let library = common::c_library();
-    let source_dir = resilience_source_dir();
+    let source_dir = common::repo_root().join("tests").join("c").join(folder);
     let source = source_dir.join(format!("{name}.c"));
     if !source.is_file() {
         panic!("C test source {} does not exist", source.display());
@@ -632,7 +686,7 @@ pub fn build_resilience_program(name: &str) -> PathBuf {
     let out_dir = target_root
         .join("c-tests")
         .join(&library.label)
-        .join("resilience");
+        .join(folder);
     fs::create_dir_all(&out_dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", out_dir.display()));
     let exe = out_dir.join(name);
@@ -646,6 +700,7 @@ pub fn build_resilience_program(name: &str) -> PathBuf {
         .arg("-Wno-unused-parameter")
         .arg("-pthread")
         .arg(format!("-I{}", source_dir.display()))
+        .arg(format!("-I{}", resilience_source_dir().display()))
         .arg(format!("-I{}", library.include_dir.display()))
         .arg(&source)
         .arg("-o")
@@ -671,7 +726,7 @@ pub fn build_resilience_program(name: &str) -> PathBuf {
     fs::rename(&tmp_exe, &exe).unwrap_or_else(|e| {
         panic!("cannot move {} to {}: {e}", tmp_exe.display(), exe.display())
     });
-    built.insert(name.to_string(), exe.clone());
+    built.insert(key, exe.clone());
     exe
 }
 
@@ -870,7 +925,19 @@ pub fn run_resilience_test(
     cluster: &mut Cluster,
     timeout: Duration,
 ) -> ResilienceRun {
-    let exe = build_resilience_program(name);
+    run_cluster_test("resilience", name, args, cluster, timeout)
+}
+
+/// Builds and runs `tests/c/<folder>/<name>.c` like
+/// [`run_resilience_test`].
+pub fn run_cluster_test(
+    folder: &str,
+    name: &str,
+    args: &[String],
+    cluster: &mut Cluster,
+    timeout: Duration,
+) -> ResilienceRun {
+    let exe = build_cluster_program(folder, name);
     let run = run_resilience_program(&exe, args, cluster, timeout);
     println!("{}", run.report());
     match summary_counts(&run.stdout) {

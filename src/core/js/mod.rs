@@ -8,14 +8,20 @@
 //! back as [`JsError`] with the server's `err_code`.
 
 pub mod account;
+pub mod ack;
 pub mod batch;
 pub mod consumer;
 mod consumer_api;
 pub mod context;
 pub mod error;
 mod json;
+pub mod jssub;
 pub mod publish;
 pub mod publish_async;
+pub mod pull;
+pub mod pull_async;
+pub mod pull_subscribe;
+pub mod push;
 pub mod stream;
 mod stream_api;
 pub mod time;
@@ -30,6 +36,9 @@ pub use context::{JetStream, JetStreamOptions, PurgeOptions, RequestOptions, Str
 pub use error::{JsError, JsResult};
 pub use publish::{PubAck, PubOptions, ScheduleOptions};
 pub use publish_async::{AckHandler, ErrHandler, PublishAsyncOptions};
+pub use pull::{FetchRequest, PullState};
+pub use pull_async::{AsyncPull, AsyncPullOptions, FetchCompleteHandler, FetchNextHandler};
+pub use pull_subscribe::PullSubscribeOptions;
 pub use stream::{
     ClusterInfo, ConsumerLimits, DirectGetOptions, DiscardPolicy, ExternalStream, LostStreamData,
     PeerInfo, PersistMode, Placement, RePublish, RetentionPolicy, StorageCompression, StorageType,

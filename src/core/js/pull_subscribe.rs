@@ -1,0 +1,398 @@
+//! Creating a pull subscription: finding the stream, binding to an
+//! existing consumer or creating one, and subscribing to the wildcard
+//! inbox the fetch requests reply to.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::consumer::{AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy};
+use super::context::{check_consumer_name, to_json, JetStream, RequestOptions};
+use super::error::{JsError, JsResult};
+use super::json;
+use super::jssub::{JsSub, JsSubKind};
+use super::pull::PullState;
+use super::pull_async::AsyncPull;
+use crate::core::{Status, Subscription};
+
+/// `err_code` of a create that raced with another client creating the
+/// same consumer.
+const CONSUMER_NAME_EXISTS: u16 = 10013;
+/// `err_code` of a create of a consumer that exists and is in use.
+const CONSUMER_EXISTING_ACTIVE: u16 = 10105;
+
+/// Options of the pull subscribe calls (the parts of `jsSubOptions` that
+/// apply to pull subscriptions).
+#[derive(Debug, Clone, Default)]
+pub struct PullSubscribeOptions {
+    /// Stream to use; looked up from the subject when unset.
+    pub stream: Option<String>,
+    /// Existing consumer to bind to.
+    pub consumer: Option<String>,
+    /// Queue group of the inbox subscription. Without a durable name, the
+    /// queue name is used as the durable name.
+    pub queue: Option<String>,
+    /// The application acknowledges messages itself.
+    pub manual_ack: bool,
+    /// Ordered consumers cannot be pulled; set only to report that.
+    pub ordered: bool,
+    /// Configuration of the consumer to create, and the values an existing
+    /// consumer must have.
+    pub config: ConsumerConfig,
+    /// The application set the deliver policy (`jsSubOptions_Init` leaves
+    /// it unset).
+    pub deliver_policy_set: bool,
+    /// The application set the ack policy.
+    pub ack_policy_set: bool,
+    /// The application set the replay policy.
+    pub replay_policy_set: bool,
+}
+
+#[derive(Serialize)]
+struct StreamBySubject<'a> {
+    subject: &'a str,
+}
+
+fn config_mismatch(field: &str, user: impl std::fmt::Display, server: impl std::fmt::Display) -> JsError {
+    JsError::new(
+        Status::Err,
+        format!("configuration requests {field} to be {user}, but consumer's value is {server}"),
+    )
+}
+
+fn string_differs(user: &Option<String>, server: &Option<String>) -> bool {
+    match json::non_empty(user) {
+        None => false,
+        Some(u) => json::non_empty(server) != Some(u),
+    }
+}
+
+fn quoted(value: &Option<String>) -> String {
+    format!("'{}'", value.as_deref().unwrap_or(""))
+}
+
+/// Checks that an existing consumer has every value the application set.
+pub(crate) fn check_config(
+    server: &ConsumerConfig,
+    user: &ConsumerConfig,
+    opts: &PullSubscribeOptions,
+) -> JsResult<()> {
+    if string_differs(&user.durable, &server.durable) {
+        return Err(config_mismatch("durable", quoted(&user.durable), quoted(&server.durable)));
+    }
+    if string_differs(&user.description, &server.description) {
+        return Err(config_mismatch(
+            "description",
+            quoted(&user.description),
+            quoted(&server.description),
+        ));
+    }
+    if opts.deliver_policy_set && user.deliver_policy != server.deliver_policy {
+        return Err(config_mismatch(
+            "deliver policy",
+            format!("{:?}", user.deliver_policy),
+            format!("{:?}", server.deliver_policy),
+        ));
+    }
+    if user.opt_start_seq > 0 && user.opt_start_seq != server.opt_start_seq {
+        return Err(config_mismatch("optional start sequence", user.opt_start_seq, server.opt_start_seq));
+    }
+    if user.opt_start_time > 0 && user.opt_start_time != server.opt_start_time {
+        return Err(config_mismatch("optional start time", user.opt_start_time, server.opt_start_time));
+    }
+    if opts.ack_policy_set && user.ack_policy != server.ack_policy {
+        return Err(config_mismatch(
+            "ack policy",
+            format!("{:?}", user.ack_policy),
+            format!("{:?}", server.ack_policy),
+        ));
+    }
+    if user.ack_wait > 0 && user.ack_wait != server.ack_wait {
+        return Err(config_mismatch("ack wait", user.ack_wait, server.ack_wait));
+    }
+    if user.max_deliver > 0 && user.max_deliver != server.max_deliver {
+        return Err(config_mismatch("max deliver", user.max_deliver, server.max_deliver));
+    }
+    if !user.backoff.is_empty() && user.backoff.len() != server.backoff.len() {
+        return Err(config_mismatch("backoff list length", user.backoff.len(), server.backoff.len()));
+    }
+    if opts.replay_policy_set && user.replay_policy != server.replay_policy {
+        return Err(config_mismatch(
+            "replay policy",
+            format!("{:?}", user.replay_policy),
+            format!("{:?}", server.replay_policy),
+        ));
+    }
+    if user.rate_limit > 0 && user.rate_limit != server.rate_limit {
+        return Err(config_mismatch("rate limit", user.rate_limit, server.rate_limit));
+    }
+    if string_differs(&user.sample_frequency, &server.sample_frequency) {
+        return Err(config_mismatch(
+            "sample frequency",
+            quoted(&user.sample_frequency),
+            quoted(&server.sample_frequency),
+        ));
+    }
+    if user.max_waiting > 0 && user.max_waiting != server.max_waiting {
+        return Err(config_mismatch("max waiting", user.max_waiting, server.max_waiting));
+    }
+    if user.max_ack_pending > 0 && user.max_ack_pending != server.max_ack_pending {
+        return Err(config_mismatch("max ack pending", user.max_ack_pending, server.max_ack_pending));
+    }
+    if user.flow_control && !server.flow_control {
+        return Err(config_mismatch("flow control", "'true'", "'false'"));
+    }
+    if user.heartbeat > 0 && user.heartbeat != server.heartbeat {
+        return Err(config_mismatch("heartbeat", user.heartbeat, server.heartbeat));
+    }
+    if user.headers_only != server.headers_only {
+        return Err(config_mismatch("headers only", user.headers_only, server.headers_only));
+    }
+    if user.max_request_batch > 0 && user.max_request_batch != server.max_request_batch {
+        return Err(config_mismatch("max request batch", user.max_request_batch, server.max_request_batch));
+    }
+    if user.max_request_expires > 0 && user.max_request_expires != server.max_request_expires {
+        return Err(config_mismatch(
+            "max request expires",
+            user.max_request_expires,
+            server.max_request_expires,
+        ));
+    }
+    if user.inactive_threshold > 0 && user.inactive_threshold != server.inactive_threshold {
+        return Err(config_mismatch(
+            "inactive threshold",
+            user.inactive_threshold,
+            server.inactive_threshold,
+        ));
+    }
+    if user.replicas > 0 && user.replicas != server.replicas {
+        return Err(config_mismatch("replicas", user.replicas, server.replicas));
+    }
+    if user.memory_storage != server.memory_storage {
+        return Err(config_mismatch("memory storage", user.memory_storage, server.memory_storage));
+    }
+    Ok(())
+}
+
+/// Checks an existing consumer against the subscribe call: its filter
+/// subjects must contain the subject, it must be a pull consumer, and it
+/// must have the configuration values the application set.
+fn check_existing(info: &ConsumerInfo, subject: Option<&str>, opts: &PullSubscribeOptions) -> JsResult<()> {
+    let cfg = &info.config;
+    let filters: Vec<&str> = if !cfg.filter_subjects.is_empty() {
+        cfg.filter_subjects.iter().map(String::as_str).collect()
+    } else {
+        json::non_empty(&cfg.filter_subject).into_iter().collect()
+    };
+    if let Some(subject) = subject {
+        if !filters.is_empty() && !filters.contains(&subject) {
+            return Err(if filters.len() == 1 {
+                JsError::new(
+                    Status::Err,
+                    format!(
+                        "subject '{subject}' does not match consumer filter subject '{}'.",
+                        filters[0]
+                    ),
+                )
+            } else {
+                JsError::new(Status::Err, "1 subjects do not match any consumer filter subjects.")
+            });
+        }
+    }
+    if json::non_empty(&opts.queue).is_some() {
+        if cfg.heartbeat > 0 {
+            return Err(JsError::new(Status::Err, NO_HEARTBEAT_FOR_QUEUE));
+        }
+        if cfg.flow_control {
+            return Err(JsError::new(Status::Err, NO_FLOW_CONTROL_FOR_QUEUE));
+        }
+    }
+    if json::non_empty(&cfg.deliver_subject).is_some() {
+        return Err(JsError::new(
+            Status::Err,
+            "cannot pull subscribe to push based consumer",
+        ));
+    }
+    check_config(cfg, &opts.config, opts)
+}
+
+const NO_HEARTBEAT_FOR_QUEUE: &str =
+    "a queue subscription cannot be created for a consumer with heartbeat";
+const NO_FLOW_CONTROL_FOR_QUEUE: &str =
+    "a queue subscription cannot be created for a consumer with flow control";
+
+impl JetStream {
+    /// Returns the first stream that stores `subject`.
+    pub(crate) fn stream_by_subject(&self, subject: &str, opts: Option<&RequestOptions>) -> JsResult<String> {
+        let call = self.call_options(opts);
+        let body = to_json(&StreamBySubject { subject })?;
+        let reply = self.api_request(&call, "STREAM.NAMES", &body, call.wait)?;
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct Names {
+            #[serde(deserialize_with = "json::nullable")]
+            streams: Vec<String>,
+        }
+        let names: Option<Names> = super::context::decode_reply(&reply, &[])?;
+        names
+            .and_then(|n| n.streams.into_iter().next())
+            .ok_or_else(|| JsError::new(Status::Err, "no stream matches subject"))
+    }
+
+    /// Creates a pull subscription on `subject` (which may be empty when
+    /// binding to a stream and consumer). It binds to the consumer named by
+    /// `opts.consumer` or the durable name when that consumer exists, and
+    /// creates the consumer otherwise (durable when a name is given,
+    /// ephemeral without one).
+    ///
+    /// With `async_pull` the subscription is asynchronous and the library
+    /// sends the pull requests (see [`AsyncPull::start`]); without it the
+    /// application reads the subscription with fetch calls.
+    pub fn pull_subscribe(
+        &self,
+        subject: Option<&str>,
+        durable: Option<&str>,
+        opts: &PullSubscribeOptions,
+        call: Option<&RequestOptions>,
+        async_pull: Option<Arc<AsyncPull>>,
+    ) -> JsResult<Subscription> {
+        let subject = subject.filter(|s| !s.is_empty());
+        let mut config = opts.config.clone();
+        if config.inactive_threshold < 0 {
+            return Err(JsError::invalid_arg(format!(
+                "invalid InactiveThreshold value ({}), needs to be greater or equal to 0",
+                config.inactive_threshold
+            )));
+        }
+        if config.opt_start_seq > 0 {
+            config.deliver_policy = DeliverPolicy::ByStartSequence;
+        }
+        if config.opt_start_time > 0 {
+            config.deliver_policy = DeliverPolicy::ByStartTime;
+        }
+        let queue = json::non_empty(&opts.queue);
+        let mut durable = durable
+            .filter(|d| !d.is_empty())
+            .or(json::non_empty(&config.durable))
+            .map(str::to_string);
+        let stream_opt = json::non_empty(&opts.stream).map(str::to_string);
+        let consumer_opt = json::non_empty(&opts.consumer).map(str::to_string);
+        let bound = stream_opt.is_some() && consumer_opt.is_some();
+        if subject.is_none() && !bound {
+            return Err(JsError::invalid_arg(
+                "subject is required unless binding to a stream and consumer",
+            ));
+        }
+        if opts.ordered {
+            return Err(JsError::invalid_arg("can not use pull mode for an ordered consumer"));
+        }
+        if let Some(queue) = queue {
+            if config.heartbeat > 0 {
+                return Err(JsError::invalid_arg(NO_HEARTBEAT_FOR_QUEUE));
+            }
+            if config.flow_control {
+                return Err(JsError::invalid_arg(NO_FLOW_CONTROL_FOR_QUEUE));
+            }
+            if durable.is_none() {
+                durable = Some(queue.to_string());
+            }
+        }
+        if let Some(d) = &durable {
+            check_consumer_name(d, true)?;
+        }
+        let consumer = consumer_opt.or_else(|| durable.clone());
+        let stream = match stream_opt {
+            Some(s) => s,
+            // `subject` is set whenever the stream is not (checked above).
+            None => self.stream_by_subject(subject.unwrap_or_default(), call)?,
+        };
+
+        let mut existing: Option<ConsumerInfo> = None;
+        if let Some(name) = &consumer {
+            match self.consumer_info(&stream, name, call) {
+                Ok(info) => existing = Some(info),
+                Err(e) if e.status == Status::NotFound && !bound => {}
+                Err(e) => {
+                    // A bound pull subscription tolerates a consumer that
+                    // cannot be looked up now (JetStream unavailable).
+                    let lookup_failed = e.status == Status::Timeout || e.code == JsError::NOT_ENABLED;
+                    if !(bound && lookup_failed) {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+
+        let mut created = false;
+        let mut max_ack_pending = 0;
+        let consumer_name = loop {
+            if let Some(info) = &existing {
+                check_existing(info, subject, opts)?;
+                max_ack_pending = info.config.max_ack_pending;
+                break info.name.clone().or_else(|| consumer.clone()).unwrap_or_default();
+            }
+            if bound {
+                // Bound to a consumer that could not be looked up.
+                break consumer.clone().unwrap_or_default();
+            }
+            let mut cfg = config.clone();
+            cfg.filter_subject = subject.map(str::to_string);
+            cfg.durable = durable.clone();
+            cfg.deliver_group = queue.map(str::to_string);
+            match self.add_consumer(&stream, &cfg, call) {
+                Ok(info) => {
+                    created = true;
+                    max_ack_pending = info.config.max_ack_pending;
+                    break info.name.clone().unwrap_or_default();
+                }
+                Err(e) if e.code == CONSUMER_NAME_EXISTS || e.code == CONSUMER_EXISTING_ACTIVE => {
+                    // Another client created it first: bind to theirs.
+                    let name = consumer.clone().unwrap_or_default();
+                    existing = Some(self.consumer_info(&stream, &name, call)?);
+                }
+                Err(e) => return Err(e),
+            }
+        };
+
+        let conn = self.connection();
+        let inbox = crate::core::new_inbox(&conn.inner.opts.inbox_prefix);
+        let inbox = inbox.trim_end_matches('.').to_string();
+        let wildcard = format!("{inbox}.*");
+        let mut js_sub = JsSub::new(self.clone(), JsSubKind::Pull, &stream, &consumer_name, created);
+        js_sub.ack_none = config.ack_policy == AckPolicy::None;
+        js_sub.pull = Some(Arc::new(PullState::new(self.prefix(), &stream, &consumer_name, &inbox)));
+        js_sub.async_pull = async_pull.clone();
+        let (handler, idle) = match &async_pull {
+            Some(a) => (Some(a.handler()), a.tick()),
+            None => (None, None),
+        };
+        let subscribed = conn
+            .inner
+            .subscribe_ext(&wildcard, queue, handler, idle, Some(Arc::new(js_sub)));
+        let subscription = match subscribed {
+            Ok(s) => s,
+            Err(e) => {
+                if created {
+                    let _ = self.delete_consumer(&stream, &consumer_name, call);
+                }
+                return Err(e.into());
+            }
+        };
+        raise_pending_limits(&subscription, max_ack_pending);
+        Ok(subscription)
+    }
+}
+
+/// Raises the subscription's pending limits so that a full window of
+/// unacknowledged messages fits: `max_ack_pending` messages and 1 MiB per
+/// message.
+fn raise_pending_limits(sub: &Subscription, max_ack_pending: i64) {
+    let Ok((msgs, bytes)) = sub.pending_limits() else {
+        return;
+    };
+    if max_ack_pending > msgs {
+        let bytes = bytes.max(max_ack_pending.saturating_mul(1024 * 1024));
+        let clamp = |v: i64| v.min(i64::from(i32::MAX));
+        let _ = sub.set_pending_limits(clamp(max_ack_pending), clamp(bytes));
+    }
+}
