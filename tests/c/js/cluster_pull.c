@@ -347,9 +347,16 @@ run_pull_test(const char *stream, killTarget target)
     started = true;
     if (wait_distinct(&rec, KILL_AT))
     {
+        int64_t killed_at;
+
         CHECK(rs_ctl("kill %d", victim));
+        killed_at = rs_now_ms();
         if (wait_distinct(&rec, START_AT))
+        {
+            rs_note("%d more messages received %lld ms after the kill", START_AT - KILL_AT,
+                    (long long) (rs_now_ms() - killed_at));
             CHECK(rs_ctl("start %d", victim));
+        }
     }
     REQUIRE(wait_done(&rec));
     pthread_join(thread, NULL);
@@ -367,6 +374,9 @@ run_pull_test(const char *stream, killTarget target)
             rec.fetch_errors, rec.fetch_timeouts, rec.ack_errors, (int) rec.last_error,
             rs_status_text(rec.last_error), atomic_load(&ev.disconnected),
             atomic_load(&ev.reconnected));
+    if (atomic_load(&ev.reconnected) > 0)
+        rs_note("reconnected %lld ms after the disconnect",
+                (long long) (atomic_load(&ev.reconnected_at) - atomic_load(&ev.disconnected_at)));
     CHECK_MSG(missing == 0, "%d of %d messages were never received", missing, MSG_COUNT);
     CHECK_INT(rec.unexpected, 0);
     CHECK_MSG(rec.drained, "the consumer still had messages pending or waiting for an "
