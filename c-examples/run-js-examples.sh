@@ -18,7 +18,7 @@ cd "$repo"
 
 # Walkthrough order: the stream that the later examples consume from is
 # created by js-stream.
-examples=(js-stream)
+examples=(js-stream js-pull js-push)
 example_timeout_s=60
 
 cargo_build=1

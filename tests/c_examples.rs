@@ -73,4 +73,12 @@ fn js_examples_script_runs() {
         output.contains("stream 'ORDERS': 105 messages"),
         "js-stream did not report the stream's 105 messages:\n{output}"
     );
+    assert!(
+        output.contains("pull consumer 'PROCESSOR': received and acknowledged 105 messages"),
+        "js-pull did not receive the stream's 105 messages:\n{output}"
+    );
+    assert!(
+        output.contains("push consumer: received and acknowledged 105 of the stream's 105 messages"),
+        "js-push did not receive the stream's 105 messages:\n{output}"
+    );
 }
