@@ -51,6 +51,11 @@ SCENARIOS=(
 RAW_SCENARIO="raw_pub_16B"
 RAW_ARGS_DEFAULT=(16 10000000)
 RAW_ARGS_QUICK=(16 1000000)
+# The JetStream baseline runs with the js_pub_async_16B scenario, with the
+# same message count and pending limit.
+RAW_JS_SCENARIO="raw_js_pub_async_16B"
+RAW_JS_ARGS_DEFAULT=(16 300000 4000)
+RAW_JS_ARGS_QUICK=(16 30000 4000)
 
 usage() {
     cat <<EOF
@@ -364,6 +369,10 @@ if ! "$CC" "${CFLAGS[@]}" "$BENCH_DIR/rawpub.c" -o "$BUILD_DIR/rawpub"; then
     log "compiling rawpub.c failed"
     exit 1
 fi
+if ! "$CC" "${CFLAGS[@]}" "$BENCH_DIR/rawjspub.c" -o "$BUILD_DIR/rawjspub"; then
+    log "compiling rawjspub.c failed"
+    exit 1
+fi
 
 built=()
 for library in "${libraries[@]}"; do
@@ -478,8 +487,10 @@ done
 
 if ((quick)); then
     raw_args=("${RAW_ARGS_QUICK[@]}")
+    raw_js_args=("${RAW_JS_ARGS_QUICK[@]}")
 else
     raw_args=("${RAW_ARGS_DEFAULT[@]}")
+    raw_js_args=("${RAW_JS_ARGS_DEFAULT[@]}")
 fi
 
 log "server $url${js_url:+, JetStream server $js_url} ($server_bin)," \
@@ -490,6 +501,11 @@ for round in $(seq "$rounds"); do
         run_once raw "$round" "$RAW_SCENARIO" \
             "$BUILD_DIR/rawpub" -t "$timeout_s" 127.0.0.1 "$port" "${raw_args[@]}"
         log "round $round/$rounds $RAW_SCENARIO: $outcome"
+    fi
+    if [[ -n "$js_url" ]] && is_selected js_pub_async_16B; then
+        run_once raw "$round" "$RAW_JS_SCENARIO" \
+            "$BUILD_DIR/rawjspub" 127.0.0.1 "$js_port" "${raw_js_args[@]}"
+        log "round $round/$rounds $RAW_JS_SCENARIO: $outcome"
     fi
     for entry in "${SCENARIOS[@]}"; do
         IFS='|' read -r scenario default_args quick_args <<<"$entry"

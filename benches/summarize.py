@@ -7,7 +7,7 @@ Each line of the results file has six tab-separated fields:
 
 status is "ok" (metric and value are a measurement), "failed" or "timeout"
 (metric is "-" and value describes what happened). The library "raw" is
-the raw-socket publish baseline.
+the raw-socket publish baselines.
 """
 
 import argparse
@@ -23,8 +23,16 @@ HIGHER_IS_BETTER = {"msgs_per_s", "recv_msgs_per_s", "MB_per_s"}
 HIDDEN_METRICS = {"seconds"}
 
 BASELINE_LIBRARY = "raw"
-BASELINE_SCENARIO = "raw_pub_16B"
-BASELINE_COMPARED = ("pub_16B", "msgs_per_s")
+# Each baseline: its scenario, the library scenario and metric set against
+# it, and how the report names it.
+BASELINES = (
+    ("raw_pub_16B", ("pub_16B", "msgs_per_s"), "Raw-socket baseline"),
+    (
+        "raw_js_pub_async_16B",
+        ("js_pub_async_16B", "msgs_per_s"),
+        "Raw-socket JetStream baseline",
+    ),
+)
 
 
 def read_results(path):
@@ -137,24 +145,24 @@ def print_table(header, rows, markdown):
         print(format_row(row))
 
 
-def print_baseline(measurements, libraries, markdown):
-    values = measurements.get((BASELINE_LIBRARY, BASELINE_SCENARIO, "msgs_per_s"), [])
-    if not values:
-        return
-    baseline = statistics.median(values)
-    scenario, metric = BASELINE_COMPARED
-    print()
-    print(
-        f"Raw-socket baseline ({BASELINE_SCENARIO}, no client library, one connection): "
-        f"{format_number(baseline)} msgs/s (median of {len(values)} "
-        f"run{'s' if len(values) != 1 else ''})."
-    )
-    for library in libraries:
-        published = measurements.get((library, scenario, metric), [])
-        if published:
-            share = statistics.median(published) / baseline
-            bullet = "- " if markdown else "  "
-            print(f"{bullet}{library} {scenario}: {share:.0%} of the baseline")
+def print_baselines(measurements, libraries, markdown):
+    for baseline_scenario, (scenario, metric), title in BASELINES:
+        values = measurements.get((BASELINE_LIBRARY, baseline_scenario, "msgs_per_s"), [])
+        if not values:
+            continue
+        baseline = statistics.median(values)
+        print()
+        print(
+            f"{title} ({baseline_scenario}, no client library, one connection): "
+            f"{format_number(baseline)} msgs/s (median of {len(values)} "
+            f"run{'s' if len(values) != 1 else ''})."
+        )
+        for library in libraries:
+            published = measurements.get((library, scenario, metric), [])
+            if published:
+                share = statistics.median(published) / baseline
+                bullet = "- " if markdown else "  "
+                print(f"{bullet}{library} {scenario}: {share:.0%} of the baseline")
 
 
 def print_failures(failures, libraries, markdown):
@@ -187,7 +195,7 @@ def main():
         header.append("ours/cnats")
     header.append("better")
     print_table(header, rows, args.markdown)
-    print_baseline(measurements, libraries, args.markdown)
+    print_baselines(measurements, libraries, args.markdown)
     print_failures(failures, libraries, args.markdown)
 
 
