@@ -3,7 +3,7 @@
 //! acknowledgment to the pending message and runs the handlers.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -48,7 +48,7 @@ struct AsyncState {
     /// Reply subject prefix, `<inbox prefix><nuid>.`, set on first use.
     prefix: String,
     next_id: u64,
-    pending: HashMap<u64, Message>,
+    pending: rustc_hash::FxHashMap<u64, Message>,
     /// Publishes counted against `max_pending`: pending ones and those
     /// whose handler is still running.
     in_flight: i64,
@@ -335,7 +335,12 @@ impl JetStream {
                 return Err(e);
             }
         }
-        Ok((id, format!("{}{id}", st.prefix)))
+        let mut id_text = itoa::Buffer::new();
+        let id_text = id_text.format(id);
+        let mut reply = String::with_capacity(st.prefix.len() + id_text.len());
+        reply.push_str(&st.prefix);
+        reply.push_str(id_text);
+        Ok((id, reply))
     }
 
     /// Waits until every asynchronous publish is acknowledged or failed and
