@@ -220,3 +220,18 @@ pub(crate) fn delete_consumer_if_owned(js: &JsSub) -> crate::core::Result<()> {
     let consumer = js.consumer();
     js.js.delete_consumer(&js.stream, &consumer, None).map_err(Into::into)
 }
+
+/// Called after a reconnect, with no lock held: ordered consumers are
+/// recreated at once, since a restarted server may have lost them.
+pub(crate) fn on_reconnected(conn: &crate::core::conn::ConnInner) {
+    let ordered: Vec<Arc<SubInner>> = conn
+        .subs
+        .lock()
+        .values()
+        .filter(|s| s.js.as_ref().is_some_and(|js| js.ordered))
+        .cloned()
+        .collect();
+    for sub in ordered {
+        super::push::reset_after_reconnect(&sub);
+    }
+}

@@ -505,13 +505,13 @@ fn raise_pending_limits(sub: &Subscription, max_ack_pending: i64) {
 }
 
 /// Kind of a JetStream control message: status 100, no payload.
-enum Control {
+enum ControlMsg {
     Heartbeat,
     FlowControl,
     Other,
 }
 
-fn control_kind(msg: &Message) -> Option<Control> {
+fn control_kind(msg: &Message) -> Option<ControlMsg> {
     if !msg.data().is_empty() || !msg.has_headers() {
         return None;
     }
@@ -523,11 +523,11 @@ fn control_kind(msg: &Message) -> Option<Control> {
     }
     let description = headers.get(crate::core::header::DESCRIPTION_HEADER).unwrap_or("");
     Some(if description.starts_with("Idle") {
-        Control::Heartbeat
+        ControlMsg::Heartbeat
     } else if description.starts_with("Flow") {
-        Control::FlowControl
+        ControlMsg::FlowControl
     } else {
-        Control::Other
+        ControlMsg::Other
     })
 }
 
@@ -551,17 +551,17 @@ fn publish_empty(sub: &SubInner, subject: &str) {
 /// `jssub::on_incoming`.
 pub(crate) fn on_incoming(sub: &SubInner, js: &JsSub, msg: Message) -> Option<Message> {
     match control_kind(&msg) {
-        Some(Control::Heartbeat) => {
+        Some(ControlMsg::Heartbeat) => {
             on_heartbeat(sub, js, &msg);
             None
         }
-        Some(Control::FlowControl) => {
+        Some(ControlMsg::FlowControl) => {
             if let Some(reply) = msg.reply().filter(|r| !r.is_empty()) {
                 on_flow_control(sub, js, reply);
             }
             None
         }
-        Some(Control::Other) => None,
+        Some(ControlMsg::Other) => None,
         None => on_data(sub, js, msg),
     }
 }
@@ -721,6 +721,16 @@ fn recreate_ordered(sub: &Weak<SubInner>, js: &JsSub, old: &str, new: &str, star
     }
 }
 
+/// Recreates the consumer of an ordered subscription after a reconnect,
+/// from the stream sequence after the last one delivered.
+pub(crate) fn reset_after_reconnect(sub: &Arc<SubInner>) {
+    let Some(js) = &sub.js else {
+        return;
+    };
+    let start = js.state.lock().sseq + 1;
+    reset_ordered(sub, start);
+}
+
 /// Starts the thread that reports missed heartbeats: when nothing came
 /// for two heartbeat intervals it posts `MissedHeartbeat` to the error
 /// handler, and an ordered subscription also recreates its consumer.
@@ -752,16 +762,18 @@ fn check_heartbeat(sub: &Arc<SubInner>) {
     let Some(js) = &sub.js else {
         return;
     };
-    let (missed, start) = {
+    let (missed, start, resetting) = {
         let mut st = js.state.lock();
         let missed = !st.active;
         st.active = false;
-        (missed, st.sseq + 1)
+        (missed, st.sseq + 1, st.resetting)
     };
     if !missed {
         return;
     }
-    if js.ordered {
+    // A reset already under way (after a reconnect, for example) gets to
+    // finish before another one starts.
+    if js.ordered && !resetting {
         reset_ordered(sub, start);
     }
     sub.conn.post_error(Some(sub), Error::from_status(Status::MissedHeartbeat));

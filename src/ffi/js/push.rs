@@ -81,14 +81,14 @@ unsafe fn read_sub_options(opts: *const jsSubOptions) -> Result<PushSubscribeOpt
     if opts.is_null() {
         return Ok(PushSubscribeOptions::default());
     }
-    // A bitwise copy: the config conversion writes the default policies
-    // into the struct it reads, which must not be the application's.
+    // A bitwise copy (the struct owns nothing): the config conversion
+    // writes the default policies into the struct it reads, which must
+    // not be the application's.
     let mut config: jsConsumerConfig = std::ptr::read(addr_of_mut!((*(opts as *mut jsSubOptions)).Config));
     let deliver = read_enum(addr_of_mut!(config.DeliverPolicy));
     let ack = read_enum(addr_of_mut!(config.AckPolicy));
     let replay = read_enum(addr_of_mut!(config.ReplayPolicy));
     let converted = read_consumer_config(&mut config);
-    std::mem::forget(config);
     Ok(PushSubscribeOptions {
         stream: read_str("Stream", (*opts).Stream)?,
         consumer: read_str("Consumer", (*opts).Consumer)?,

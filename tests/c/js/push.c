@@ -1092,6 +1092,70 @@ test_flow_control(void)
     ju_close(nc, js);
 }
 
+// Publishes, on the deliver subject of a JetStream subscription, a
+// message with the reply subject `reply` (NULL for none) and returns it
+// as the subscription delivers it.
+static natsMsg *
+crafted_msg(natsConnection *nc, natsSubscription *sub, const char *reply)
+{
+    if (reply == NULL)
+        CHECK_OK(natsConnection_PublishString(nc, natsSubscription_GetSubject(sub), "crafted"));
+    else
+        CHECK_OK(natsConnection_PublishRequestString(nc, natsSubscription_GetSubject(sub), reply, "crafted"));
+    return next_with_data(sub, "crafted");
+}
+
+// Metadata of a message on a JetStream subscription whose reply subject
+// is not an ack subject, or missing. nats-server 2.15 rejects a client's
+// publish with a `$JS.ACK.` reply as a permissions violation, so the long
+// form with a domain and malformed ack subjects are covered by the Rust
+// unit tests of `core::js::ack` instead.
+static void
+test_metadata_subject_forms(void)
+{
+    natsConnection      *nc  = NULL;
+    jsCtx               *js  = NULL;
+    natsSubscription    *sub = NULL;
+    natsMsg             *msg = NULL;
+    jsMsgMetaData       *meta = NULL;
+    jsSubOptions        so;
+
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    ju_add_stream(js, "FORM", "form.>");
+    jsSubOptions_Init(&so);
+    so.ManualAck = true;
+    CHECK_OK(js_SubscribeSync(&sub, js, "form.a", NULL, &so, NULL));
+    if (sub == NULL)
+    {
+        ju_close(nc, js);
+        return;
+    }
+
+    msg = crafted_msg(nc, sub, "not.an.ack.subject");
+    if (msg != NULL)
+    {
+        CHECK_ERR(natsMsg_GetMetaData(&meta, msg), NATS_ERR);
+        CHECK_LAST_ERROR_CONTAINS("invalid meta data 'not.an.ack.subject'");
+        CHECK(meta == NULL);
+        natsMsg_Destroy(msg);
+    }
+    // Without a reply subject the message is not a JetStream message.
+    msg = crafted_msg(nc, sub, NULL);
+    if (msg != NULL)
+    {
+        CHECK_ERR(natsMsg_GetMetaData(&meta, msg), NATS_ILLEGAL_STATE);
+        CHECK_LAST_ERROR_CONTAINS("not a JetStream message");
+        CHECK_ERR(natsMsg_Ack(msg, NULL), NATS_ILLEGAL_STATE);
+        CHECK_LAST_ERROR_CONTAINS("not a JetStream message");
+        natsMsg_Destroy(msg);
+    }
+    CHECK_OK(natsSubscription_Unsubscribe(sub));
+    natsSubscription_Destroy(sub);
+    CHECK_OK(js_DeleteStream(js, "FORM", NULL, NULL));
+    ju_close(nc, js);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1109,5 +1173,6 @@ main(int argc, char **argv)
     RUN_TEST(test_ack_bad_input);
     RUN_TEST(test_ordered_consumer);
     RUN_TEST(test_flow_control);
+    RUN_TEST(test_metadata_subject_forms);
     return tu_finish();
 }
