@@ -203,7 +203,8 @@ unsafe fn single_subject(subject: *const c_char) -> Result<Vec<String>, JsError>
 /// and `natsSubscription_Drain`, kept by `natsSubscription_Destroy`).
 ///
 /// Messages are acknowledged after `cb` returns unless
-/// `subOpts->ManualAck` is set or the consumer's ack policy is none.
+/// `subOpts->ManualAck` is set or the consumer's ack policy is
+/// `js_AckNone`.
 /// `subOpts->Ordered` creates an ordered consumer that the library
 /// recreates after a gap. `opts` and `subOpts` may be NULL; `errCode`, if
 /// not NULL, receives the server's JetStream error code on failure.

@@ -1,9 +1,10 @@
-// JetStream push subscriptions and message acknowledgments: subscribe
-// options and their checks, ephemeral and bound consumers, queue groups,
-// multiple filter subjects, auto-ack, every ack kind with the redelivery
-// it causes, message metadata compared with the server's consumer info,
-// ordered consumers, flow control, consumer info and sequence mismatch,
-// and consumer deletion by unsubscribe, drain and destroy.
+// JetStream push subscriptions and message acknowledgments. Covered:
+// subscribe options and their checks, ephemeral and bound consumers,
+// queue groups and multiple filter subjects. Also auto-ack, every ack kind
+// with the redelivery it causes, and message metadata compared with the
+// server's consumer info. Last, ordered consumers, flow control, consumer
+// info, sequence mismatch, and consumer deletion by unsubscribe, drain and
+// destroy.
 //
 // Usage: push <url-with-jetstream>
 
@@ -1077,8 +1078,9 @@ test_flow_control(void)
         CHECK_OK(js_Publish(NULL, js, "fc.a", payload, 64 * 1024, NULL, NULL));
     free(payload);
 
-    // About 19 MB pushed through flow control and heartbeats: every
-    // message arrives, so the flow-control requests were answered.
+    // About 19 MB pushed through flow control and heartbeats. Every
+    // message arrives only if the library replied to the flow-control
+    // requests.
     jsSubOptions_Init(&so);
     so.Config.FlowControl = true;
     so.Config.Heartbeat = 500 * MS_NS;
