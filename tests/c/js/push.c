@@ -469,10 +469,38 @@ test_destroy_and_drain(void)
         jsConsumerInfo_Destroy(ci);
         CHECK_OK(natsSubscription_Drain(sub));
         CHECK_OK(natsSubscription_WaitForDrainCompletion(sub, 5000));
-        check_consumer_exists(js, "DD", name, false, 3000);
+        // Deleted before the drain counted as finished.
+        check_consumer_exists(js, "DD", name, false, 0);
         natsSubscription_Destroy(sub);
+        sub = NULL;
     }
     CHECK_INT(atomic_load(&c.errors), 0);
+
+    // Draining the connection drains the subscription, which deletes
+    // its consumer too.
+    counter_init(&c);
+    jsSubOptions_Init(&so);
+    so.Config.Durable = "CONNDRAIN";
+    CHECK_OK(js_Subscribe(&sub, js, "dd.a", on_count, &c, NULL, &so, NULL));
+    CHECK(tu_wait_for_count(&c.count, 5, 5000));
+    CHECK_OK(natsConnection_Drain(nc));
+    {
+        int64_t deadline = tu_now_ms() + 10000;
+        int64_t drain_start = tu_now_ms();
+
+        // The drain needs no timeout of its own: the consumer is deleted
+        // with a request while the other subscriptions drain.
+
+        while (!natsConnection_IsClosed(nc) && (tu_now_ms() < deadline))
+            tu_sleep_ms(10);
+        CHECK(natsConnection_IsClosed(nc));
+        CHECK(tu_now_ms() - drain_start < 3000);
+    }
+    natsSubscription_Destroy(sub);
+    ju_close(nc, js);
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    check_consumer_exists(js, "DD", "CONNDRAIN", false, 0);
     CHECK_OK(js_DeleteStream(js, "DD", NULL, NULL));
     ju_close(nc, js);
 }
