@@ -911,7 +911,18 @@ test_ack_kinds(void)
     check_no_msg(sub, 1200);
     CHECK(wait_ack_pending(sub, 0, 2000));
 
+    // AckSync of a message whose consumer is gone: nothing replies.
+    ju_publish(js, "ack.a", "gone", 1);
+    msg = next_with_data(sub, "gone-0");
     CHECK_OK(natsSubscription_Unsubscribe(sub));
+    if (msg != NULL)
+    {
+        CHECK_ERR(natsMsg_AckSync(msg, NULL, &jerr), NATS_NO_RESPONDERS);
+        CHECK_INT(jerr, JSNotEnabledErr);
+        // It was not acknowledged, so another try fails the same way.
+        CHECK_ERR(natsMsg_AckSync(msg, NULL, &jerr), NATS_NO_RESPONDERS);
+        natsMsg_Destroy(msg);
+    }
     natsSubscription_Destroy(sub);
     CHECK_OK(js_DeleteStream(js, "ACK", NULL, NULL));
     ju_close(nc, js);
