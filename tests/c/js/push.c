@@ -1355,25 +1355,57 @@ test_sequence_mismatch(void)
         natsSubscription    *fc = NULL;
         natsMsg             *reply = NULL;
 
-        CHECK_OK(natsConnection_SubscribeSync(&fc, nc, "sm.fc.>"));
+        CHECK_OK(natsConnection_SubscribeSync(&fc, nc, "smfc.>"));
         CHECK_OK(natsConnection_Flush(nc));
-        raw_hpub(natsSubscription_GetSubject(sub), "sm.fc.request", "NATS/1.0 100 FlowControl Request", "");
+        raw_hpub(natsSubscription_GetSubject(sub), "smfc.request", "NATS/1.0 100 FlowControl Request", "");
         CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
         if (reply != NULL)
         {
-            CHECK_STR(natsMsg_GetSubject(reply), "sm.fc.request");
+            CHECK_STR(natsMsg_GetSubject(reply), "smfc.request");
             CHECK_INT(natsMsg_GetDataLength(reply), 0);
         }
         natsMsg_Destroy(reply);
         reply = NULL;
         raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
-                 "Nats-Last-Consumer: 2\r\nNats-Consumer-Stalled: sm.fc.stalled\r\n");
+                 "Nats-Last-Consumer: 2\r\nNats-Consumer-Stalled: smfc.stalled\r\n");
         CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
         if (reply != NULL)
-            CHECK_STR(natsMsg_GetSubject(reply), "sm.fc.stalled");
+            CHECK_STR(natsMsg_GetSubject(reply), "smfc.stalled");
         natsMsg_Destroy(reply);
         // Neither control message reached the application.
         check_no_msg(sub, 100);
+
+        // With messages still queued, the reply waits until the
+        // application has taken every message that came before the request.
+        ju_publish(js, "sm.a", "q", 3);
+        {
+            int64_t deadline = tu_now_ms() + 3000;
+            int     pending  = 0;
+
+            while ((pending < 3) && (tu_now_ms() < deadline))
+            {
+                natsSubscription_GetPending(sub, &pending, NULL);
+                if (pending < 3)
+                    tu_sleep_ms(5);
+            }
+            CHECK_INT(pending, 3);
+        }
+        raw_hpub(natsSubscription_GetSubject(sub), "smfc.later", "NATS/1.0 100 FlowControl Request", "");
+        for (i = 0; i < 3; i++)
+        {
+            natsMsg *msg = NULL;
+
+            reply = NULL;
+            CHECK_STATUS(natsSubscription_NextMsg(&reply, fc, 150), NATS_TIMEOUT);
+            natsMsg_Destroy(reply);
+            msg = next_with_data(sub, NULL);
+            natsMsg_Destroy(msg);
+        }
+        reply = NULL;
+        CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
+        if (reply != NULL)
+            CHECK_STR(natsMsg_GetSubject(reply), "smfc.later");
+        natsMsg_Destroy(reply);
         natsSubscription_Destroy(fc);
     }
     CHECK_OK(natsSubscription_Unsubscribe(sub));
@@ -1384,7 +1416,8 @@ test_sequence_mismatch(void)
     CHECK_OK(js_Subscribe(&asub, js, "sm.a", on_count, &c, NULL, NULL, NULL));
     if (asub != NULL)
     {
-        CHECK(tu_wait_for_count(&c.count, 2, 5000));
+        // The stream has 5 messages now.
+        CHECK(tu_wait_for_count(&c.count, 5, 5000));
         raw_hpub(natsSubscription_GetSubject(asub), NULL, "NATS/1.0 100 Idle Heartbeat",
                  "Nats-Last-Consumer: 9\r\n");
         raw_hpub(natsSubscription_GetSubject(asub), NULL, "NATS/1.0 100 Idle Heartbeat",
@@ -1394,7 +1427,8 @@ test_sequence_mismatch(void)
         tu_sleep_ms(200);
         CHECK_INT(atomic_load(&mismatch_errors), 1);
         CHECK_OK(natsSubscription_GetSequenceMismatch(&csm, asub));
-        CHECK_INT(csm.ConsumerClient, 2);
+        CHECK_INT(csm.Stream, 5);
+        CHECK_INT(csm.ConsumerClient, 5);
         CHECK_INT(csm.ConsumerServer, 9);
         CHECK_OK(natsSubscription_Unsubscribe(asub));
         natsSubscription_Destroy(asub);
