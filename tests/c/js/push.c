@@ -1324,7 +1324,7 @@ test_sequence_mismatch(void)
     }
     CHECK_STATUS(natsSubscription_GetSequenceMismatch(&csm, sub), NATS_NOT_FOUND);
 
-    // The server says it sent consumer sequence 5; the client got 2.
+    // A heartbeat reports consumer sequence 5 as sent; the client got 2.
     raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
              "Nats-Last-Consumer: 5\r\nNats-Last-Stream: 7\r\n");
     CHECK_STATUS(next_until_mismatch(sub, 3000), NATS_MISMATCH);
@@ -1348,9 +1348,9 @@ test_sequence_mismatch(void)
         CHECK_STATUS(s, NATS_NOT_FOUND);
     }
 
-    // A flow-control request is answered with an empty message at once
-    // when every message before it was delivered, and so is the reply
-    // subject a stalled consumer puts in a heartbeat.
+    // The library replies to a flow-control request with an empty message
+    // at once when every message before it was delivered. It does the same
+    // for the reply subject a stalled consumer puts in a heartbeat.
     {
         natsSubscription    *fc = NULL;
         natsMsg             *reply = NULL;
@@ -1437,8 +1437,8 @@ test_sequence_mismatch(void)
     ju_close(nc, js);
 }
 
-// An ordered consumer told by a heartbeat that it missed messages
-// replaces its consumer and resumes after the last message it delivered.
+// An ordered consumer whose heartbeat reports a gap replaces its consumer
+// and resumes after the last message it delivered.
 static void
 test_ordered_reset_on_mismatch(void)
 {
