@@ -501,6 +501,16 @@ test_destroy_and_drain(void)
     if (!ju_connect(&nc, &js, NULL))
         return;
     check_consumer_exists(js, "DD", "CONNDRAIN", false, 0);
+
+    // Unsubscribe reports a consumer that is already gone, as cnats does.
+    jsSubOptions_Init(&so);
+    so.Config.Durable = "GONE";
+    CHECK_OK(js_SubscribeSync(&sub, js, "dd.a", NULL, &so, NULL));
+    CHECK_OK(js_DeleteConsumer(js, "DD", "GONE", NULL, NULL));
+    CHECK_ERR(natsSubscription_Unsubscribe(sub), NATS_NOT_FOUND);
+    CHECK_LAST_ERROR_CONTAINS("failed to delete consumer 'GONE': not found");
+    CHECK(!natsSubscription_IsValid(sub));
+    natsSubscription_Destroy(sub);
     CHECK_OK(js_DeleteStream(js, "DD", NULL, NULL));
     ju_close(nc, js);
 }
@@ -605,6 +615,25 @@ test_bind_durable_and_checks(void)
         natsSubscription_Destroy(sub);
         sub = NULL;
         check_consumer_exists(js, "BIND", "DUR", true, 0);
+
+        // The server notices the lost interest a moment after the UNSUB.
+        CHECK_OK(natsConnection_Flush(nc));
+        {
+            int64_t deadline = tu_now_ms() + 3000;
+            bool    bound    = true;
+
+            while (bound && (tu_now_ms() < deadline))
+            {
+                jsConsumerInfo *ci = NULL;
+
+                if (js_GetConsumerInfo(&ci, js, "BIND", "DUR", NULL, NULL) == NATS_OK)
+                    bound = ci->PushBound;
+                jsConsumerInfo_Destroy(ci);
+                if (bound)
+                    tu_sleep_ms(20);
+            }
+            CHECK(!bound);
+        }
     }
 
     // Bind through the stream and consumer names, without a subject.
