@@ -274,9 +274,6 @@ fn check_options(subjects: &[String], o: &PushSubscribeOptions) -> JsResult<()> 
         if non_empty(&o.consumer).is_some() {
             return Err(JsError::invalid_arg("can not bind existing consumer for an ordered consumer"));
         }
-        if o.manual_ack {
-            return Err(JsError::invalid_arg("manual ack can not be set for an ordered consumer"));
-        }
     } else if queue {
         if o.config.heartbeat > 0 {
             return Err(JsError::invalid_arg(
@@ -815,7 +812,7 @@ mod tests {
     }
 
     #[test]
-    fn ordered_options_rejected() {
+    fn ordered_option_checks() {
         let subjects = vec!["a".to_string()];
         let ordered = PushSubscribeOptions {
             ordered: true,
@@ -827,7 +824,7 @@ mod tests {
         assert!(check_options(&subjects, &o).unwrap_err().text.contains("durable"));
         let mut o = ordered.clone();
         o.manual_ack = true;
-        assert!(check_options(&subjects, &o).unwrap_err().text.contains("manual ack"));
+        assert!(check_options(&subjects, &o).is_ok(), "cnats accepts manual ack here");
         let mut o = ordered.clone();
         o.config.max_deliver = 1;
         assert!(check_options(&subjects, &o).is_ok());
