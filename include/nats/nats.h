@@ -804,6 +804,30 @@ typedef struct jsPubOptions {
 } jsPubOptions;
 
 /**
+ * A consumer and a stream sequence.
+ */
+typedef struct jsSequencePair {
+  uint64_t Consumer;
+  uint64_t Stream;
+} jsSequencePair;
+
+/**
+ * JetStream metadata of a message delivered by a consumer.
+ */
+typedef struct jsMsgMetaData {
+  struct jsSequencePair Sequence;
+  uint64_t NumDelivered;
+  uint64_t NumPending;
+  /**
+   * Time the message was stored, in nanoseconds since the Unix epoch.
+   */
+  int64_t Timestamp;
+  char *Stream;
+  char *Consumer;
+  char *Domain;
+} jsMsgMetaData;
+
+/**
  * A list of messages; `natsMsgList_Destroy` releases the messages and the array.
  */
 typedef struct natsMsgList {
@@ -883,6 +907,24 @@ typedef struct jsSubOptions {
    */
   bool Ordered;
 } jsSubOptions;
+
+/**
+ * Gap between the consumer sequences seen by the client and the server.
+ */
+typedef struct jsConsumerSequenceMismatch {
+  /**
+   * Stream sequence to resume from.
+   */
+  uint64_t Stream;
+  /**
+   * Last consumer sequence the client received.
+   */
+  uint64_t ConsumerClient;
+  /**
+   * Last consumer sequence the server sent.
+   */
+  uint64_t ConsumerServer;
+} jsConsumerSequenceMismatch;
 
 /**
  * Placement of a stream in a cluster. Initialize with `jsPlacement_Init`.
@@ -1382,48 +1424,6 @@ typedef natsStatus (*natsUserJWTHandler)(char **userJWT, char **customErrTxt, vo
  * Callback run once a subscription has stopped delivering.
  */
 typedef void (*natsOnCompleteCB)(void *closure);
-
-/**
- * Gap between the consumer sequences seen by the client and the server.
- */
-typedef struct jsConsumerSequenceMismatch {
-  /**
-   * Stream sequence to resume from.
-   */
-  uint64_t Stream;
-  /**
-   * Last consumer sequence the client received.
-   */
-  uint64_t ConsumerClient;
-  /**
-   * Last consumer sequence the server sent.
-   */
-  uint64_t ConsumerServer;
-} jsConsumerSequenceMismatch;
-
-/**
- * A consumer and a stream sequence.
- */
-typedef struct jsSequencePair {
-  uint64_t Consumer;
-  uint64_t Stream;
-} jsSequencePair;
-
-/**
- * JetStream metadata of a message delivered by a consumer.
- */
-typedef struct jsMsgMetaData {
-  struct jsSequencePair Sequence;
-  uint64_t NumDelivered;
-  uint64_t NumPending;
-  /**
-   * Time the message was stored, in nanoseconds since the Unix epoch.
-   */
-  int64_t Timestamp;
-  char *Stream;
-  char *Consumer;
-  char *Domain;
-} jsMsgMetaData;
 
 #ifdef __cplusplus
 extern "C" {
@@ -2063,6 +2063,72 @@ natsStatus js_BatchPublishCommit(struct jsPubAck **new_puback,
 void jsAtomicBatchCtx_Destroy(struct jsAtomicBatchCtx *ctx);
 
 /**
+ * Acknowledges a message of a JetStream subscription without waiting
+ * for the server, unless `opts->Wait` is positive (then it waits that
+ * many milliseconds for the confirmation). Once a message was
+ * acknowledged, acknowledging it again does nothing and returns
+ * `NATS_OK`. Returns `NATS_ILLEGAL_STATE` for a message that does not
+ * come from a JetStream subscription.
+ */
+natsStatus natsMsg_Ack(struct natsMsg *msg, struct jsOptions *opts);
+
+/**
+ * Like `natsMsg_Ack`, and waits for the server's confirmation for
+ * `opts->Wait` milliseconds, or the context's wait time.
+ */
+natsStatus natsMsg_AckSync(struct natsMsg *msg, struct jsOptions *opts, jsErrCode *errCode);
+
+/**
+ * Tells the server the message was not processed, so it is redelivered.
+ */
+natsStatus natsMsg_Nak(struct natsMsg *msg, struct jsOptions *opts);
+
+/**
+ * Like `natsMsg_Nak`, and asks the server to redeliver the message only
+ * after `delay` milliseconds (0 or less: no delay).
+ */
+natsStatus natsMsg_NakWithDelay(struct natsMsg *msg, int64_t delay, struct jsOptions *opts);
+
+/**
+ * Tells the server the message is still being processed, which restarts
+ * its ack wait. Can be called many times; the message still needs a
+ * final acknowledgment.
+ */
+natsStatus natsMsg_InProgress(struct natsMsg *msg, struct jsOptions *opts);
+
+/**
+ * Tells the server never to redeliver the message.
+ */
+natsStatus natsMsg_Term(struct natsMsg *msg, struct jsOptions *opts);
+
+/**
+ * Parses the JetStream metadata of a message of a JetStream subscription
+ * into `*new_meta`, released with `jsMsgMetaData_Destroy`. Returns
+ * `NATS_ILLEGAL_STATE` for a message that does not come from a JetStream
+ * subscription and `NATS_ERR` when its reply subject is not a
+ * `$JS.ACK` subject.
+ */
+natsStatus natsMsg_GetMetaData(struct jsMsgMetaData **new_meta, struct natsMsg *msg);
+
+/**
+ * Releases metadata from `natsMsg_GetMetaData`; NULL is ignored.
+ */
+void jsMsgMetaData_Destroy(struct jsMsgMetaData *meta);
+
+/**
+ * Returns the stream sequence of a message read with `js_GetMsg`,
+ * `js_GetLastMsg` or `js_DirectGetMsg`; 0 for NULL and other messages.
+ */
+uint64_t natsMsg_GetSequence(struct natsMsg *msg);
+
+/**
+ * Returns the time, in nanoseconds since the Unix epoch (UTC), at which a
+ * message read with `js_GetMsg`, `js_GetLastMsg` or `js_DirectGetMsg` was
+ * stored; 0 for NULL and other messages.
+ */
+int64_t natsMsg_GetTime(struct natsMsg *msg);
+
+/**
  * Publishes `dataLen` bytes of `data` on `subj` without waiting for the
  * acknowledgment; see `js_PublishMsgAsync`. The library copies the data.
  */
@@ -2204,6 +2270,94 @@ natsStatus js_PullSubscribeAsync(struct natsSubscription **newsub,
                                  struct jsOptions *jsOpts,
                                  struct jsSubOptions *opts,
                                  jsErrCode *errCode);
+
+/**
+ * Initializes subscribe options: every field zero, NULL or false, and the
+ * consumer config's deliver, ack and replay policies -1 (unset, so the
+ * defaults apply). Returns `NATS_INVALID_ARG` when `opts` is NULL.
+ */
+natsStatus jsSubOptions_Init(struct jsSubOptions *opts);
+
+/**
+ * Creates an asynchronous push subscription on `subject`: `cb` receives
+ * each message. The stream is looked up from the subject unless
+ * `subOpts->Stream` is set. With `subOpts->Consumer` or
+ * `subOpts->Config.Durable` naming an existing consumer the subscription
+ * binds to it, otherwise the library creates a consumer with a new inbox
+ * as its deliver subject (deleted again by `natsSubscription_Unsubscribe`
+ * and `natsSubscription_Drain`, kept by `natsSubscription_Destroy`).
+ *
+ * Messages are acknowledged after `cb` returns unless
+ * `subOpts->ManualAck` is set or the consumer's ack policy is none.
+ * `subOpts->Ordered` creates an ordered consumer that the library
+ * recreates after a gap. `opts` and `subOpts` may be NULL; `errCode`, if
+ * not NULL, receives the server's JetStream error code on failure.
+ */
+natsStatus js_Subscribe(struct natsSubscription **sub,
+                        struct jsCtx *js,
+                        const char *subject,
+                        natsMsgHandler cb,
+                        void *cbClosure,
+                        struct jsOptions *opts,
+                        struct jsSubOptions *subOpts,
+                        jsErrCode *errCode);
+
+/**
+ * Like `js_Subscribe` with `numSubjects` filter subjects (nats-server
+ * 2.10 or later).
+ */
+natsStatus js_SubscribeMulti(struct natsSubscription **sub,
+                             struct jsCtx *js,
+                             const char *const *subjects,
+                             int numSubjects,
+                             natsMsgHandler cb,
+                             void *cbClosure,
+                             struct jsOptions *opts,
+                             struct jsSubOptions *subOpts,
+                             jsErrCode *errCode);
+
+/**
+ * Like `js_Subscribe` for a synchronous subscription: messages are read
+ * with `natsSubscription_NextMsg` and acknowledged by the application.
+ */
+natsStatus js_SubscribeSync(struct natsSubscription **sub,
+                            struct jsCtx *js,
+                            const char *subject,
+                            struct jsOptions *opts,
+                            struct jsSubOptions *subOpts,
+                            jsErrCode *errCode);
+
+/**
+ * Like `js_SubscribeSync` with `numSubjects` filter subjects (nats-server
+ * 2.10 or later).
+ */
+natsStatus js_SubscribeSyncMulti(struct natsSubscription **sub,
+                                 struct jsCtx *js,
+                                 const char *const *subjects,
+                                 int numSubjects,
+                                 struct jsOptions *opts,
+                                 struct jsSubOptions *subOpts,
+                                 jsErrCode *errCode);
+
+/**
+ * Retrieves the information of the consumer of a JetStream subscription
+ * into `*ci`, released with `jsConsumerInfo_Destroy`. Returns
+ * `NATS_INVALID_SUBSCRIPTION` for a subscription that is not a JetStream one.
+ */
+natsStatus natsSubscription_GetConsumerInfo(struct jsConsumerInfo **ci,
+                                            struct natsSubscription *sub,
+                                            struct jsOptions *opts,
+                                            jsErrCode *errCode);
+
+/**
+ * Fills `*csm` with the gap between the consumer sequence the client
+ * last received and the one the server last sent, as the latest
+ * heartbeat reported it. Returns `NATS_NOT_FOUND` (without setting an
+ * error) when they agree, and `NATS_INVALID_SUBSCRIPTION` for a
+ * subscription that is not a JetStream one.
+ */
+natsStatus natsSubscription_GetSequenceMismatch(struct jsConsumerSequenceMismatch *csm,
+                                                struct natsSubscription *sub);
 
 /**
  * Initializes a stream config with the server's defaults: limits

@@ -29,6 +29,9 @@ pub struct Message {
     /// Subscription a JetStream message came from; set only for messages
     /// of JetStream subscriptions, so plain messages carry no reference.
     js: Option<Arc<JsSub>>,
+    /// Stream sequence and store time (nanoseconds since the Unix epoch)
+    /// of a message read back from a stream with a get call.
+    stored: Option<Box<(u64, i64)>>,
 }
 
 /// The message was acknowledged (ack, nak or term).
@@ -92,6 +95,7 @@ impl Message {
             no_responders: false,
             js_flags: 0,
             js: None,
+            stored: None,
         };
         if let Some(block) = raw_headers.filter(|h| !h.is_empty()) {
             msg.no_responders = data.is_empty() && status_code(block) == Some(NO_RESPONDERS_STATUS);
@@ -195,6 +199,17 @@ impl Message {
     /// Links a message to the JetStream subscription delivering it.
     pub(crate) fn attach_js(&mut self, js: Arc<JsSub>) {
         self.js = Some(js);
+    }
+
+    /// Records the stream sequence and store time of a message read from a stream.
+    pub fn set_stored_position(&mut self, sequence: u64, time: i64) {
+        self.stored = Some(Box::new((sequence, time)));
+    }
+
+    /// Stream sequence and store time of a message read from a stream,
+    /// `None` for other messages.
+    pub fn stored_position(&self) -> Option<(u64, i64)> {
+        self.stored.as_deref().copied()
     }
 
     /// Whether the message was acknowledged already.

@@ -148,6 +148,11 @@ impl SubState {
     pub(crate) fn received(&self) -> u64 {
         self.received
     }
+
+    /// Messages queued so far: received minus dropped.
+    pub(crate) fn accepted(&self) -> u64 {
+        self.received.saturating_sub(self.dropped.max(0) as u64)
+    }
 }
 
 impl SubInner {

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::consumer::ConsumerConfig;
 use super::context::JetStream;
 use super::pull::PullState;
 use super::pull_async::AsyncPull;
@@ -33,6 +34,17 @@ pub enum JsSubKind {
     Pull,
 }
 
+/// Consumer sequences of the client and the server, compared on heartbeats.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeqMismatch {
+    /// Stream sequence of the last message the client received.
+    pub stream: u64,
+    /// Consumer sequence of the last message the client received.
+    pub client: u64,
+    /// Last consumer sequence the server sent.
+    pub server: u64,
+}
+
 /// Mutable per-subscription JetStream state, guarded by [`JsSub::state`].
 #[derive(Debug, Default)]
 pub struct JsSubState {
@@ -42,11 +54,14 @@ pub struct JsSubState {
     pub sseq: u64,
     /// Consumer sequence of the last message handed to the subscription.
     pub dseq: u64,
-    /// Sequences the last heartbeat reported when they disagreed with
-    /// ours: (stream, consumer sequence).
-    pub mismatch: Option<(u64, u64)>,
+    /// Whether `sseq` and `dseq` come from a message yet.
+    pub have_sequences: bool,
+    /// Sequences compared by the last heartbeat without a reply subject.
+    pub mismatch: SeqMismatch,
     /// A mismatch is waiting to be reported once to a synchronous reader.
     pub mismatch_pending: bool,
+    /// The current mismatch was reported; no more reports until it clears.
+    pub mismatch_reported: bool,
     /// Flow-control replies to send once the subscription has delivered
     /// this many messages: (delivered count, reply subject).
     pub fc_replies: Vec<(u64, String)>,
@@ -77,8 +92,12 @@ pub struct JsSub {
     pub ordered: bool,
     /// Acknowledgments are not sent (ack policy none, or ordered).
     pub ack_none: bool,
+    /// The application acknowledges messages itself (no auto-ack).
+    pub manual_ack: bool,
     /// Idle heartbeat interval the consumer was created with, if any.
     pub heartbeat: Option<Duration>,
+    /// Ordered consumer: the configuration each replacement is created from.
+    pub ordered_config: Option<ConsumerConfig>,
     /// State that changes while the subscription runs.
     pub state: Mutex<JsSubState>,
     /// Pull subscriptions: the request subject and fetch ids.
@@ -107,7 +126,9 @@ impl JsSub {
             delete_consumer: AtomicBool::new(delete_consumer),
             ordered: false,
             ack_none: false,
+            manual_ack: false,
             heartbeat: None,
+            ordered_config: None,
             state: Mutex::new(JsSubState {
                 consumer: consumer.to_string(),
                 ..JsSubState::default()
@@ -144,9 +165,10 @@ impl JsSub {
 /// subscription. Returns the message to queue, or `None` when it was a
 /// control message handled here (or must be dropped).
 pub(crate) fn on_incoming(sub: &SubInner, js: &JsSub, msg: Message) -> Option<Message> {
-    let _ = sub;
-    let _ = js;
-    Some(msg)
+    match js.kind {
+        JsSubKind::Push => super::push::on_incoming(sub, js, msg),
+        JsSubKind::Pull => Some(msg),
+    }
 }
 
 /// Called, under the subscription's lock, when a message is taken from the

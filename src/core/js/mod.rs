@@ -8,6 +8,7 @@
 //! back as [`JsError`] with the server's `err_code`.
 
 pub mod account;
+pub mod ack;
 pub mod batch;
 pub mod consumer;
 mod consumer_api;
@@ -20,6 +21,7 @@ pub mod publish_async;
 pub mod pull;
 pub mod pull_async;
 pub mod pull_subscribe;
+pub mod push;
 pub mod stream;
 mod stream_api;
 pub mod time;

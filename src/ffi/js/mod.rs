@@ -9,8 +9,10 @@ mod convert_consumer;
 mod convert_stream;
 pub mod errcode;
 mod publish;
+mod msg;
 mod publish_async;
 mod pull;
+mod push;
 mod streams;
 pub mod types;
 

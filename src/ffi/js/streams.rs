@@ -356,7 +356,9 @@ unsafe fn get_stored(
             return Err(JsError::invalid_arg("'msg' is NULL"));
         }
         let stored = read(ctx)?;
-        *msg = boxed_msg(stored.message);
+        let mut message = stored.message;
+        message.set_stored_position(stored.sequence, stored.time);
+        *msg = boxed_msg(message);
         Ok(())
     })
 }
@@ -448,7 +450,9 @@ pub unsafe extern "C" fn js_DirectGetMsg(
         })();
         match result {
             Ok(stored) => {
-                *msg = boxed_msg(stored.message);
+                let mut message = stored.message;
+                message.set_stored_position(stored.sequence, stored.time);
+                *msg = boxed_msg(message);
                 natsStatus::NATS_OK
             }
             Err(e) => fail(F, &e, std::ptr::null_mut(), OnNotFound::SetError),
