@@ -360,6 +360,7 @@ impl JetStream {
         let wildcard = format!("{inbox}.*");
         let mut js_sub = JsSub::new(self.clone(), JsSubKind::Pull, &stream, &consumer_name, created);
         js_sub.ack_none = config.ack_policy == AckPolicy::None;
+        js_sub.manual_ack = opts.manual_ack;
         js_sub.pull = Some(Arc::new(PullState::new(self.prefix(), &stream, &consumer_name, &inbox)));
         js_sub.async_pull = async_pull.clone();
         let (handler, idle) = match &async_pull {

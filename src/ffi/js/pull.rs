@@ -13,6 +13,7 @@ use super::context::{fail, js_ref, read_request_options, reset_err_code, OnNotFo
 use super::convert_consumer::read_consumer_config;
 use super::errcode::jsErrCode;
 use super::types::{jsCtx, jsFetchRequest, jsOptions, jsOptionsPullSubscribeAsync, jsSubOptions};
+use crate::core::js::ack::AckKind;
 use crate::core::js::{
     AsyncPull, AsyncPullOptions, FetchCompleteHandler, FetchNextHandler, FetchRequest, JsError,
     PullSubscribeOptions,
@@ -247,30 +248,14 @@ unsafe fn subscribe(
     )
 }
 
-/// Value of `js_AckNone` in `jsAckPolicy`.
-const ACK_POLICY_NONE: c_int = 1;
-
-/// Acknowledges a message the callback left unacknowledged.
-fn auto_ack(msg: &mut Message) {
-    if msg.is_acked() {
-        return;
-    }
-    let (Some(js), Some(reply)) = (msg.js_sub().cloned(), msg.reply().map(str::to_string)) else {
-        return;
-    };
-    msg.set_acked();
-    if let Err(e) = js.js.connection().publish(&reply, b"+ACK") {
-        log::debug!("automatic acknowledgment to {reply} failed: {e}");
-    }
-}
-
-/// Wraps the application's callback. Unless `manual_ack`, the message is
-/// acknowledged after the callback returns (if the callback did not ack,
-/// nak or term it), as cnats does.
+/// Wraps the application's callback. Unless the subscription acknowledges
+/// manually or its consumer needs no acks, the message is acknowledged
+/// after the callback returns (when the callback did not ack, nak or term
+/// it), as cnats does, and a `natsMsg_Destroy` in the callback is deferred
+/// until then.
 fn message_handler(
     cb: unsafe extern "C" fn(*mut natsConnection, *mut natsSubscription, *mut natsMsg, *mut c_void),
     closure: *mut c_void,
-    auto: bool,
 ) -> MessageHandler {
     let closure = SendPtr(closure);
     Arc::new(move |sub: &Subscription, msg: Option<Message>| {
@@ -278,7 +263,8 @@ fn message_handler(
         let Some(mut msg) = msg else {
             return;
         };
-        if auto {
+        let auto_ack = sub.js_sub().is_some_and(|js| !js.manual_ack && !js.ack_none);
+        if auto_ack {
             msg.set_no_destroy(true);
         }
         let ptr = boxed_msg(msg);
@@ -289,10 +275,12 @@ fn message_handler(
                 ptr,
                 closure.0,
             );
-            if auto {
-                let mut owned = Box::from_raw(ptr);
-                owned.msg.set_no_destroy(false);
-                auto_ack(&mut owned.msg);
+        }
+        if auto_ack {
+            let mut owned = unsafe { Box::from_raw(ptr) };
+            owned.msg.set_no_destroy(false);
+            if let Err(e) = owned.msg.js_ack(AckKind::Ack, false, Duration::ZERO) {
+                log::debug!("auto-ack of a message of subscription {} failed: {e}", sub.id());
             }
         }
     })
@@ -417,9 +405,7 @@ pub unsafe extern "C" fn js_PullSubscribeAsync(
         if js.is_null() {
             return null_arg(F, "js");
         }
-        let auto = opts.is_null()
-            || (!(*opts).ManualAck && read_enum(addr_of!((*opts).Config.AckPolicy)) != ACK_POLICY_NONE);
-        let async_pull = AsyncPull::new(async_opts, message_handler(cb, msgCBClosure, auto));
+        let async_pull = AsyncPull::new(async_opts, message_handler(cb, msgCBClosure));
         let ctx = js_ref(js);
         let sub = match subscribe(&ctx, subject, durable, jsOpts, opts, Some(async_pull.clone())) {
             Ok(s) => s,

@@ -13,23 +13,18 @@
 
 #define MS_NS ((int64_t) 1000000)
 
-// jsSubOptions as jsSubOptions_Init leaves it: zeroes, policies unset.
+// Initializes subscribe options and checks the call.
 static void
 pu_sub_options(jsSubOptions *so)
 {
-    memset(so, 0, sizeof(*so));
-    so->Config.AckPolicy = -1;
-    so->Config.DeliverPolicy = -1;
-    so->Config.ReplayPolicy = -1;
+    CHECK_OK(jsSubOptions_Init(so));
 }
 
-// Acknowledges a message by publishing +ACK to its reply subject.
+// Acknowledges a message with natsMsg_Ack.
 static void
 pu_ack(natsConnection *nc, natsMsg *msg)
 {
-    CHECK(natsMsg_GetReply(msg) != NULL);
-    if (natsMsg_GetReply(msg) != NULL)
-        CHECK_OK(natsConnection_PublishString(nc, natsMsg_GetReply(msg), "+ACK"));
+    CHECK_OK(natsMsg_Ack(msg, NULL));
 }
 
 // Checks that `list` contains `count` messages "<prefix>-<first + i>".
@@ -199,6 +194,21 @@ test_pull_subscribe_create_and_bind(void)
     CHECK(sub != NULL);
     CHECK(natsSubscription_IsValid(sub));
     CHECK(pu_consumer_exists(js, "PCB", "NEWD"));
+    {
+        jsConsumerInfo *ci = NULL;
+
+        CHECK_OK(natsSubscription_GetConsumerInfo(&ci, sub, NULL, &jerr));
+        CHECK(ci != NULL);
+        if (ci != NULL)
+        {
+            CHECK_STR(ci->Stream, "PCB");
+            CHECK_STR(ci->Name, "NEWD");
+            CHECK_INT(ci->NumPending, 3);
+            CHECK(ci->Config->DeliverSubject == NULL);
+            CHECK_STR(ci->Config->FilterSubject, "pcb.a");
+        }
+        jsConsumerInfo_Destroy(ci);
+    }
     CHECK_OK(natsSubscription_Fetch(&list, sub, 3, 5000, &jerr));
     pu_check_list(&list, "m", 0, 3);
     natsMsgList_Destroy(&list);
@@ -213,6 +223,15 @@ test_pull_subscribe_create_and_bind(void)
     CHECK_OK(natsSubscription_Fetch(&list, sub, 1, 5000, &jerr));
     pu_check_list(&list, "m", 0, 1);
     natsMsgList_Destroy(&list);
+    {
+        jsConsumerInfo *ci = NULL;
+
+        CHECK_OK(natsSubscription_GetConsumerInfo(&ci, sub, NULL, &jerr));
+        CHECK(ci != NULL);
+        if (ci != NULL)
+            CHECK_INT(ci->NumAckPending, 1);
+        jsConsumerInfo_Destroy(ci);
+    }
     CHECK_OK(natsSubscription_Unsubscribe(sub));
     CHECK_INT(pu_consumer_count(js, "PCB"), 0);
     natsSubscription_Destroy(sub);
@@ -373,6 +392,15 @@ test_fetch_bad_input(void)
     req.Expires = 100 * MS_NS;
     CHECK_ERR(natsSubscription_FetchRequest(&list, plain, &req), NATS_INVALID_SUBSCRIPTION);
     natsSubscription_Destroy(plain);
+
+    // A push subscription is not a pull subscription either.
+    CHECK_OK(js_SubscribeSync(&plain, js, "pfbad.push", NULL, NULL, &jerr));
+    CHECK_ERR(natsSubscription_Fetch(&list, plain, 1, 100, &jerr), NATS_INVALID_SUBSCRIPTION);
+    CHECK_LAST_ERROR_CONTAINS("not a JetStream pull subscription");
+    CHECK_ERR(natsSubscription_FetchRequest(&list, plain, &req), NATS_INVALID_SUBSCRIPTION);
+    CHECK_OK(natsSubscription_Unsubscribe(plain));
+    natsSubscription_Destroy(plain);
+    plain = NULL;
 
     // NextMsg does not apply to a pull subscription.
     CHECK_ERR(natsSubscription_NextMsg(&msg, sub, 100), NATS_INVALID_SUBSCRIPTION);
