@@ -21,7 +21,7 @@ use parking_lot::Mutex;
 
 use super::pull::{classify, FetchRequest, Fetched, PullState, DEFAULT_ASYNC_FETCH_SIZE, PIN_ID_HEADER};
 use crate::core::status::{Error, Result, Status};
-use crate::core::sub::MessageHandler;
+use crate::core::sub::{Closed, MessageHandler};
 use crate::core::{Message, Subscription};
 
 /// Runs once when an asynchronous pull subscription has stopped, with the
@@ -53,7 +53,7 @@ pub struct AsyncPullOptions {
     pub min_pending: i64,
     /// Priority groups: minimum messages waiting for acknowledgment.
     pub min_ack_pending: i64,
-    /// Messages per request; 0 means [`DEFAULT_ASYNC_FETCH_SIZE`].
+    /// Messages per request; 0 means 128, the default of cnats 3.13.
     pub fetch_size: i32,
     /// Send the next request when this many requested messages are still
     /// to come, instead of waiting for the current request to be used up.
@@ -251,8 +251,15 @@ impl AsyncPull {
             Fetched::End(e) => Next::End(e.status),
             Fetched::User(msg) => self.deliver(sub, msg),
         };
+        // A draining subscription only delivers what it already received,
+        // and one the callback unsubscribed needs nothing more.
+        let stopping = {
+            let st = sub.inner.state.lock();
+            st.drain.is_some() || st.closed != Closed::Open
+        };
         match next {
             Next::End(status) => self.end(sub, status),
+            Next::Continue if stopping => {}
             Next::Continue => {
                 if let Err(e) = self.fetch_more(sub) {
                     log::debug!("pull request of subscription {} failed: {e}", sub.id());

@@ -345,6 +345,54 @@ test_fetch_batches(void)
     ju_close(nc, js);
 }
 
+static void *
+pu_fetch_in_thread(void *arg)
+{
+    natsSubscription    *sub = (natsSubscription *) arg;
+    natsMsgList         list;
+
+    CHECK_STATUS(natsSubscription_Fetch(&list, sub, 1, 1500, NULL), NATS_TIMEOUT);
+    return NULL;
+}
+
+static void
+test_fetch_concurrent_rejected(void)
+{
+    natsConnection      *nc  = NULL;
+    jsCtx               *js  = NULL;
+    natsSubscription    *sub = NULL;
+    natsMsgList         list;
+    jsErrCode           jerr = 0;
+    pthread_t           thread;
+
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    ju_add_stream(js, "PCC", "pcc.>");
+    CHECK_OK(js_PullSubscribe(&sub, js, "pcc.a", "D", NULL, NULL, &jerr));
+    if (sub == NULL)
+    {
+        ju_close(nc, js);
+        return;
+    }
+
+    // A second fetch while one waits on the same subscription fails.
+    pthread_create(&thread, NULL, pu_fetch_in_thread, sub);
+    tu_sleep_ms(300);
+    CHECK_ERR(natsSubscription_Fetch(&list, sub, 1, 100, NULL), NATS_ERR);
+    CHECK_LAST_ERROR_CONTAINS("concurrent fetch request not allowed");
+    pthread_join(thread, NULL);
+
+    // Once it returned, fetching works again.
+    ju_publish(js, "pcc.a", "m", 1);
+    CHECK_OK(natsSubscription_Fetch(&list, sub, 1, 2000, NULL));
+    pu_check_list(&list, "m", 0, 1);
+    natsMsgList_Destroy(&list);
+
+    CHECK_OK(natsSubscription_Unsubscribe(sub));
+    natsSubscription_Destroy(sub);
+    ju_close(nc, js);
+}
+
 static void
 test_fetch_bad_input(void)
 {
@@ -1451,6 +1499,7 @@ main(int argc, char **argv)
     RUN_TEST(test_pull_subscribe_create_and_bind);
     RUN_TEST(test_fetch_batches);
     RUN_TEST(test_fetch_bad_input);
+    RUN_TEST(test_fetch_concurrent_rejected);
     RUN_TEST(test_fetch_request_no_wait_and_expires);
     RUN_TEST(test_fetch_max_bytes);
     RUN_TEST(test_fetch_status_messages);
