@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use super::consumer::{AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy};
-use super::context::{check_consumer_name, to_json, JetStream, RequestOptions};
+use super::context::{check_consumer_name, JetStream, RequestOptions};
 use super::error::{JsError, JsResult};
 use super::json;
 use super::jssub::{JsSub, JsSubKind};
@@ -48,11 +46,6 @@ pub struct PullSubscribeOptions {
     pub replay_policy_set: bool,
 }
 
-#[derive(Serialize)]
-struct StreamBySubject<'a> {
-    subject: &'a str,
-}
-
 fn config_mismatch(field: &str, user: impl std::fmt::Display, server: impl std::fmt::Display) -> JsError {
     JsError::new(
         Status::Err,
@@ -72,6 +65,7 @@ fn quoted(value: &Option<String>) -> String {
 }
 
 /// Checks that an existing consumer has every value the application set.
+/// The messages print policies and flags as numbers, as cnats does.
 pub(crate) fn check_config(
     server: &ConsumerConfig,
     user: &ConsumerConfig,
@@ -90,8 +84,8 @@ pub(crate) fn check_config(
     if opts.deliver_policy_set && user.deliver_policy != server.deliver_policy {
         return Err(config_mismatch(
             "deliver policy",
-            format!("{:?}", user.deliver_policy),
-            format!("{:?}", server.deliver_policy),
+            user.deliver_policy as i32,
+            server.deliver_policy as i32,
         ));
     }
     if user.opt_start_seq > 0 && user.opt_start_seq != server.opt_start_seq {
@@ -103,8 +97,8 @@ pub(crate) fn check_config(
     if opts.ack_policy_set && user.ack_policy != server.ack_policy {
         return Err(config_mismatch(
             "ack policy",
-            format!("{:?}", user.ack_policy),
-            format!("{:?}", server.ack_policy),
+            user.ack_policy as i32,
+            server.ack_policy as i32,
         ));
     }
     if user.ack_wait > 0 && user.ack_wait != server.ack_wait {
@@ -119,8 +113,8 @@ pub(crate) fn check_config(
     if opts.replay_policy_set && user.replay_policy != server.replay_policy {
         return Err(config_mismatch(
             "replay policy",
-            format!("{:?}", user.replay_policy),
-            format!("{:?}", server.replay_policy),
+            user.replay_policy as i32,
+            server.replay_policy as i32,
         ));
     }
     if user.rate_limit > 0 && user.rate_limit != server.rate_limit {
@@ -146,7 +140,11 @@ pub(crate) fn check_config(
         return Err(config_mismatch("heartbeat", user.heartbeat, server.heartbeat));
     }
     if user.headers_only != server.headers_only {
-        return Err(config_mismatch("headers only", user.headers_only, server.headers_only));
+        return Err(config_mismatch(
+            "headers only",
+            u8::from(user.headers_only),
+            u8::from(server.headers_only),
+        ));
     }
     if user.max_request_batch > 0 && user.max_request_batch != server.max_request_batch {
         return Err(config_mismatch("max request batch", user.max_request_batch, server.max_request_batch));
@@ -169,7 +167,11 @@ pub(crate) fn check_config(
         return Err(config_mismatch("replicas", user.replicas, server.replicas));
     }
     if user.memory_storage != server.memory_storage {
-        return Err(config_mismatch("memory storage", user.memory_storage, server.memory_storage));
+        return Err(config_mismatch(
+            "memory storage",
+            u8::from(user.memory_storage),
+            u8::from(server.memory_storage),
+        ));
     }
     Ok(())
 }
@@ -222,23 +224,6 @@ const NO_FLOW_CONTROL_FOR_QUEUE: &str =
     "a queue subscription cannot be created for a consumer with flow control";
 
 impl JetStream {
-    /// Returns the first stream that stores `subject`.
-    pub(crate) fn stream_by_subject(&self, subject: &str, opts: Option<&RequestOptions>) -> JsResult<String> {
-        let call = self.call_options(opts);
-        let body = to_json(&StreamBySubject { subject })?;
-        let reply = self.api_request(&call, "STREAM.NAMES", &body, call.wait)?;
-        #[derive(serde::Deserialize, Default)]
-        #[serde(default)]
-        struct Names {
-            #[serde(deserialize_with = "json::nullable")]
-            streams: Vec<String>,
-        }
-        let names: Option<Names> = super::context::decode_reply(&reply, &[])?;
-        names
-            .and_then(|n| n.streams.into_iter().next())
-            .ok_or_else(|| JsError::new(Status::Err, "no stream matches subject"))
-    }
-
     /// Creates a pull subscription on `subject` (which may be empty when
     /// binding to a stream and consumer). It binds to the consumer named by
     /// `opts.consumer` or the durable name when that consumer exists, and
@@ -304,7 +289,7 @@ impl JetStream {
         let stream = match stream_opt {
             Some(s) => s,
             // `subject` is set whenever the stream is not (checked above).
-            None => self.stream_by_subject(subject.unwrap_or_default(), call)?,
+            None => self.stream_name_by_subject(subject.unwrap_or_default(), call)?,
         };
 
         let mut existing: Option<ConsumerInfo> = None;

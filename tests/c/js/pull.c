@@ -156,6 +156,18 @@ test_pull_subscribe_bad_input(void)
     CHECK_ERR(js_PullSubscribe(&sub, js, "pbad.a", "PULLD", NULL, &so, &jerr), NATS_ERR);
     CHECK_LAST_ERROR_CONTAINS("configuration requests ack wait");
     CHECK(sub == NULL);
+    pu_sub_options(&so);
+    so.Config.DeliverPolicy = js_DeliverLast;
+    CHECK_ERR(js_PullSubscribe(&sub, js, "pbad.a", "PULLD", NULL, &so, &jerr), NATS_ERR);
+    CHECK_LAST_ERROR_CONTAINS("configuration requests deliver policy to be 1, but consumer's value is 0");
+    // Options that match bind to it.
+    pu_sub_options(&so);
+    so.Config.DeliverPolicy = js_DeliverAll;
+    so.Config.AckPolicy = js_AckExplicit;
+    so.Config.AckWait = 30000 * MS_NS;
+    CHECK_OK(js_PullSubscribe(&sub, js, "pbad.a", "PULLD", NULL, &so, &jerr));
+    natsSubscription_Destroy(sub);
+    sub = NULL;
 
     // The subject must match the consumer's filter.
     jsConsumerConfig_Init(&cc);
