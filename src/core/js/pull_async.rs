@@ -214,20 +214,18 @@ impl AsyncPull {
         }
     }
 
-    /// Returns the status that ends the subscription because of time:
-    /// `timeout` passed, or (when `idle`, that is nothing is queued) the
-    /// server was silent for two heartbeat intervals.
-    fn expired(&self, idle: bool) -> Option<Status> {
-        if !self.opts.timeout.is_zero() && self.start.elapsed() >= self.opts.timeout {
-            return Some(Status::Timeout);
+    /// Whether the subscription's `timeout` has passed.
+    fn timed_out(&self) -> bool {
+        !self.opts.timeout.is_zero() && self.start.elapsed() >= self.opts.timeout
+    }
+
+    /// Whether the server was silent for two heartbeat intervals.
+    fn missed_heartbeat(&self) -> bool {
+        if self.opts.heartbeat.is_zero() {
+            return false;
         }
-        if idle && !self.opts.heartbeat.is_zero() {
-            let last = self.progress.lock().last_activity;
-            if last.elapsed() >= self.opts.heartbeat * 2 {
-                return Some(Status::MissedHeartbeat);
-            }
-        }
-        None
+        let last = self.progress.lock().last_activity;
+        last.elapsed() >= self.opts.heartbeat * 2
     }
 
     fn on_message(&self, sub: &Subscription, msg: Option<Message>) {
@@ -237,11 +235,13 @@ impl AsyncPull {
         if self.progress.lock().ended.is_some() {
             return;
         }
-        if let Some(status) = self.expired(msg.is_none()) {
-            self.end(sub, status);
-            return;
-        }
         let Some(msg) = msg else {
+            // An idle tick: nothing is queued.
+            if self.timed_out() {
+                self.end(sub, Status::Timeout);
+            } else if self.missed_heartbeat() {
+                self.end(sub, Status::MissedHeartbeat);
+            }
             return;
         };
         self.progress.lock().last_activity = Instant::now();
@@ -253,13 +253,20 @@ impl AsyncPull {
         };
         // A draining subscription only delivers what it already received,
         // and one the callback unsubscribed needs nothing more.
-        let stopping = {
+        let (stopping, queue_empty) = {
             let st = sub.inner.state.lock();
-            st.drain.is_some() || st.closed != Closed::Open
+            (st.drain.is_some() || st.closed != Closed::Open, st.queue_is_empty())
         };
         match next {
             Next::End(status) => self.end(sub, status),
             Next::Continue if stopping => {}
+            // Past the timeout, the messages already received are still
+            // delivered, then the subscription ends.
+            Next::Continue if self.timed_out() => {
+                if queue_empty {
+                    self.end(sub, Status::Timeout);
+                }
+            }
             Next::Continue => {
                 if let Err(e) = self.fetch_more(sub) {
                     log::debug!("pull request of subscription {} failed: {e}", sub.id());

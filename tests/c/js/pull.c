@@ -1278,6 +1278,42 @@ test_pull_async_timeout_and_no_wait(void)
     ju_close(nc, js);
 }
 
+static void
+pu_slow_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    tu_sleep_ms(60);
+    pu_async_msg(nc, sub, msg, closure);
+}
+
+static void
+test_pull_async_timeout_delivers_received(void)
+{
+    natsConnection      *nc  = NULL;
+    jsCtx               *js  = NULL;
+    natsSubscription    *sub = NULL;
+    jsOptions           jo;
+    jsErrCode           jerr = 0;
+
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    ju_add_stream(js, "PATD", "patd.>");
+    ju_publish(js, "patd.a", "m", 10);
+
+    // The 10 messages arrive at once, and the slow callback is still
+    // working through them when the timeout passes: they are all
+    // delivered before the subscription ends.
+    pu_async_reset(nc, false);
+    pu_async_options(&jo);
+    jo.PullSubscribeAsync.Timeout = 250;
+    CHECK_OK(js_PullSubscribeAsync(&sub, js, "patd.a", "D", pu_slow_msg, NULL, &jo, NULL, &jerr));
+    CHECK(tu_wait_for_flag(&pu_state.done, 5000));
+    CHECK_INT(atomic_load(&pu_state.messages), 10);
+    CHECK_STR(pu_state.last, "m-9");
+    CHECK_INT(pu_state.status, NATS_TIMEOUT);
+    natsSubscription_Destroy(sub);
+    ju_close(nc, js);
+}
+
 static atomic_int pu_next_calls;
 
 // Asks for 2 messages per request, 3 requests in all.
@@ -1525,6 +1561,7 @@ main(int argc, char **argv)
     RUN_TEST(test_pull_async_max_messages_auto_ack);
     RUN_TEST(test_pull_async_manual_ack_keep_ahead);
     RUN_TEST(test_pull_async_timeout_and_no_wait);
+    RUN_TEST(test_pull_async_timeout_delivers_received);
     RUN_TEST(test_pull_async_next_handler);
     RUN_TEST(test_pull_async_max_bytes);
     RUN_TEST(test_pull_async_missed_heartbeat);
