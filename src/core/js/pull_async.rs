@@ -351,6 +351,10 @@ impl AsyncPull {
             0
         } else {
             let left = self.opts.timeout.saturating_sub(self.start.elapsed());
+            if left.is_zero() {
+                // A request without expiration would outlive the timeout.
+                return Ok(());
+            }
             i64::try_from(left.as_nanos()).unwrap_or(i64::MAX)
         };
         let req = FetchRequest {
