@@ -2084,8 +2084,8 @@ natsStatus natsMsg_AckSync(struct natsMsg *msg, struct jsOptions *opts, jsErrCod
 natsStatus natsMsg_Nak(struct natsMsg *msg, struct jsOptions *opts);
 
 /**
- * Like `natsMsg_Nak`, and asks the server to redeliver the message only
- * after `delay` milliseconds (0 or less: no delay).
+ * Like `natsMsg_Nak`, with the redelivery delayed by `delay`
+ * milliseconds (0 or less means no delay).
  */
 natsStatus natsMsg_NakWithDelay(struct natsMsg *msg, int64_t delay, struct jsOptions *opts);
 
@@ -2288,7 +2288,8 @@ natsStatus jsSubOptions_Init(struct jsSubOptions *opts);
  * and `natsSubscription_Drain`, kept by `natsSubscription_Destroy`).
  *
  * Messages are acknowledged after `cb` returns unless
- * `subOpts->ManualAck` is set or the consumer's ack policy is none.
+ * `subOpts->ManualAck` is set or the consumer's ack policy is
+ * `js_AckNone`.
  * `subOpts->Ordered` creates an ordered consumer that the library
  * recreates after a gap. `opts` and `subOpts` may be NULL; `errCode`, if
  * not NULL, receives the server's JetStream error code on failure.

@@ -574,6 +574,9 @@ async fn reconnect(inner: &Arc<ConnInner>, first: bool) -> Option<Established> {
                         inner.counters.reconnects.fetch_add(1, Ordering::Relaxed);
                     }
                     inner.set_status(ConnStatus::Connected);
+                    if !first {
+                        crate::core::js::jssub::on_reconnected(inner);
+                    }
                     return Some(est);
                 }
                 Err(e) => {

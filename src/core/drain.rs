@@ -68,6 +68,11 @@ fn finish(sub: &Arc<SubInner>, deadline: Option<Instant>) {
     };
     let _ = timed_out;
     sub.conn.remove_sub(sub.sid);
+    // A JetStream consumer the library created goes before the drain
+    // counts as finished, as in cnats.
+    if sub.js.is_some() {
+        super::js::jssub::delete_consumer_after_drain(sub);
+    }
     if !sub.is_async() {
         // Asynchronous subscriptions run this from their delivery thread;
         // a synchronous one runs it here, before the drain counts as done.
@@ -98,11 +103,6 @@ impl Subscription {
                     log::debug!("flush of the UNSUB of draining subscription {} failed: {e}", sub.sid);
                 }
                 finish(&sub, deadline);
-                if let Some(js) = &sub.js {
-                    if let Err(e) = super::js::jssub::delete_consumer_if_owned(js) {
-                        log::debug!("deleting the consumer of drained subscription {} failed: {e}", sub.sid);
-                    }
-                }
             })
     }
 
@@ -173,6 +173,10 @@ impl Connection {
 
 fn drain_connection(inner: &Arc<ConnInner>, deadline: Instant) {
     let subs: Vec<Arc<SubInner>> = inner.subs.lock().values().cloned().collect();
+    // The reply subscription of requests drains last: deleting the
+    // JetStream consumers of drained subscriptions needs requests.
+    let resp_sid = inner.resp.sid.load(std::sync::atomic::Ordering::Relaxed);
+    let (resp, subs): (Vec<_>, Vec<_>) = subs.into_iter().partition(|s| s.sid == resp_sid);
     let mut draining = Vec::new();
     for sub in subs {
         if begin(&sub).is_ok() {
@@ -185,6 +189,11 @@ fn drain_connection(inner: &Arc<ConnInner>, deadline: Instant) {
     }
     for sub in &draining {
         finish(sub, Some(deadline));
+    }
+    for sub in resp {
+        if begin(&sub).is_ok() {
+            finish(&sub, Some(deadline));
+        }
     }
     let timed_out = Instant::now() >= deadline;
     inner.set_status(ConnStatus::DrainingPubs);

@@ -124,12 +124,18 @@ impl Message {
         let conn = js.js.connection();
         if sync || !wait.is_zero() {
             let timeout = if wait.is_zero() { js.js.wait() } else { wait };
-            conn.request(&reply, body.as_bytes(), timeout).map_err(|e| {
-                if e.status == Status::Timeout {
+            conn.request(&reply, body.as_bytes(), timeout).map_err(|e| match e.status {
+                Status::Timeout => {
                     JsError::new(Status::Timeout, "timed out waiting for the acknowledgment to be confirmed")
-                } else {
-                    e.into()
                 }
+                // cnats reports the JetStream API's "not enabled" code here
+                // too, although it usually means the consumer is gone.
+                Status::NoResponders => JsError::api(
+                    Status::NoResponders,
+                    JsError::NOT_ENABLED,
+                    "no responders for the acknowledgment: the consumer may no longer exist",
+                ),
+                _ => e.into(),
             })?;
         } else {
             conn.publish(&reply, body.as_bytes())?;

@@ -226,7 +226,46 @@ pub(crate) fn delete_consumer_if_owned(js: &JsSub) -> crate::core::Result<()> {
         return Ok(());
     }
     let consumer = js.consumer();
-    js.js.delete_consumer(&js.stream, &consumer, None).map_err(Into::into)
+    js.js.delete_consumer(&js.stream, &consumer, None).map_err(|e| {
+        if e.status == crate::core::Status::NotFound {
+            crate::core::Error::new(e.status, format!("failed to delete consumer '{consumer}': not found"))
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Deletes the consumer of a drained subscription when the library
+/// created it, and reports a failure to the error handler.
+pub(crate) fn delete_consumer_after_drain(sub: &Arc<SubInner>) {
+    let Some(js) = &sub.js else {
+        return;
+    };
+    let consumer = js.consumer();
+    if let Err(e) = delete_consumer_if_owned(js) {
+        let text = format!(
+            "failed to delete consumer '{consumer}': {} ({})",
+            e.status as u32,
+            e.status.text()
+        );
+        log::warn!("{text}");
+        sub.conn.post_error(Some(sub), crate::core::Error::new(e.status, text));
+    }
+}
+
+/// Called after a reconnect, with no lock held: ordered consumers are
+/// recreated at once, since a restarted server may have lost them.
+pub(crate) fn on_reconnected(conn: &crate::core::conn::ConnInner) {
+    let ordered: Vec<Arc<SubInner>> = conn
+        .subs
+        .lock()
+        .values()
+        .filter(|s| s.js.as_ref().is_some_and(|js| js.ordered))
+        .cloned()
+        .collect();
+    for sub in ordered {
+        super::push::reset_after_reconnect(&sub);
+    }
 }
 
 /// Called on the delivery thread of an asynchronous JetStream subscription

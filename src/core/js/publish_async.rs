@@ -253,6 +253,9 @@ impl JetStream {
     /// waits up to the stall wait for room.
     ///
     /// On failure the message comes back with the error.
+    // The error carries the message back, which is over clippy's size
+    // limit since messages have JetStream fields.
+    #[allow(clippy::result_large_err)]
     pub fn publish_msg_async(
         &self,
         mut msg: Message,

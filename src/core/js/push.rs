@@ -103,8 +103,18 @@ fn string_differs(user: &Option<String>, server: &Option<String>) -> bool {
     }
 }
 
+/// Returns an error when the application set `requested` (positive) and
+/// the consumer has another value.
+fn check_number(field: &str, requested: i64, actual: i64) -> JsResult<()> {
+    if requested > 0 && requested != actual {
+        return Err(mismatch(field, requested, actual));
+    }
+    Ok(())
+}
+
 /// Checks the application's configuration against an existing consumer's:
-/// every field the application set must match.
+/// every field the application set must match. The fields are checked in
+/// cnats' order, so the first difference reported is the same.
 fn check_config(server: &ConsumerConfig, o: &PushSubscribeOptions) -> JsResult<()> {
     let user = &o.config;
     let quoted = |v: &Option<String>| format!("'{}'", v.as_deref().unwrap_or(""));
@@ -114,39 +124,24 @@ fn check_config(server: &ConsumerConfig, o: &PushSubscribeOptions) -> JsResult<(
     if string_differs(&user.description, &server.description) {
         return Err(mismatch("description", quoted(&user.description), quoted(&server.description)));
     }
-    if let Some(p) = o.deliver_policy {
-        if p != server.deliver_policy {
-            return Err(mismatch("deliver policy", deliver_code(p), deliver_code(server.deliver_policy)));
-        }
+
+    if let Some(p) = o.deliver_policy.filter(|p| *p != server.deliver_policy) {
+        return Err(mismatch("deliver policy", deliver_code(p), deliver_code(server.deliver_policy)));
     }
     if user.opt_start_seq > 0 && user.opt_start_seq != server.opt_start_seq {
         return Err(mismatch("optional start sequence", user.opt_start_seq, server.opt_start_seq));
     }
-    if user.opt_start_time > 0 && user.opt_start_time != server.opt_start_time {
-        return Err(mismatch("optional start time", user.opt_start_time, server.opt_start_time));
+    check_number("optional start time", user.opt_start_time, server.opt_start_time)?;
+    if let Some(p) = o.ack_policy.filter(|p| *p != server.ack_policy) {
+        return Err(mismatch("ack policy", ack_code(p), ack_code(server.ack_policy)));
     }
-    if let Some(p) = o.ack_policy {
-        if p != server.ack_policy {
-            return Err(mismatch("ack policy", ack_code(p), ack_code(server.ack_policy)));
-        }
-    }
-    let numbers: [(&str, i64, i64); 8] = [
-        ("ack wait", user.ack_wait, server.ack_wait),
-        ("max deliver", user.max_deliver, server.max_deliver),
-        ("max waiting", user.max_waiting, server.max_waiting),
-        ("max ack pending", user.max_ack_pending, server.max_ack_pending),
-        ("heartbeat", user.heartbeat, server.heartbeat),
-        ("max request batch", user.max_request_batch, server.max_request_batch),
-        ("max request expires", user.max_request_expires, server.max_request_expires),
-        ("inactive threshold", user.inactive_threshold, server.inactive_threshold),
-    ];
+    check_number("ack wait", user.ack_wait, server.ack_wait)?;
+    check_number("max deliver", user.max_deliver, server.max_deliver)?;
     if !user.backoff.is_empty() && user.backoff.len() != server.backoff.len() {
         return Err(mismatch("backoff list length", user.backoff.len(), server.backoff.len()));
     }
-    if let Some(p) = o.replay_policy {
-        if p != server.replay_policy {
-            return Err(mismatch("replay policy", replay_code(p), replay_code(server.replay_policy)));
-        }
+    if let Some(p) = o.replay_policy.filter(|p| *p != server.replay_policy) {
+        return Err(mismatch("replay policy", replay_code(p), replay_code(server.replay_policy)));
     }
     if user.rate_limit > 0 && user.rate_limit != server.rate_limit {
         return Err(mismatch("rate limit", user.rate_limit, server.rate_limit));
@@ -158,20 +153,22 @@ fn check_config(server: &ConsumerConfig, o: &PushSubscribeOptions) -> JsResult<(
             quoted(&server.sample_frequency),
         ));
     }
-    for (field, u, s) in numbers {
-        if field == "heartbeat" && user.flow_control && !server.flow_control {
-            return Err(mismatch("flow control", "'true'", "'false'"));
-        }
-        if u > 0 && u != s {
-            return Err(mismatch(field, u, s));
-        }
+
+    check_number("max waiting", user.max_waiting, server.max_waiting)?;
+    check_number("max ack pending", user.max_ack_pending, server.max_ack_pending)?;
+    // Flow control the application did not ask for is handled anyway, so
+    // only a request for it on a consumer without it is an error.
+    if user.flow_control && !server.flow_control {
+        return Err(mismatch("flow control", "'true'", "'false'"));
     }
+    check_number("heartbeat", user.heartbeat, server.heartbeat)?;
     if user.headers_only != server.headers_only {
         return Err(mismatch("headers only", i32::from(user.headers_only), i32::from(server.headers_only)));
     }
-    if user.replicas > 0 && user.replicas != server.replicas {
-        return Err(mismatch("replicas", user.replicas, server.replicas));
-    }
+    check_number("max request batch", user.max_request_batch, server.max_request_batch)?;
+    check_number("max request expires", user.max_request_expires, server.max_request_expires)?;
+    check_number("inactive threshold", user.inactive_threshold, server.inactive_threshold)?;
+    check_number("replicas", user.replicas, server.replicas)?;
     if user.memory_storage != server.memory_storage {
         return Err(mismatch(
             "memory storage",
@@ -306,7 +303,7 @@ struct StreamNamesReply {
     streams: Vec<String>,
 }
 
-/// What a subscribe call does with the consumer.
+/// Consumer step of a subscribe call: bind to one or create one.
 enum Plan {
     /// Bind to an existing consumer with this deliver subject.
     Bind { info: Box<ConsumerInfo>, deliver: String },
@@ -437,18 +434,16 @@ impl JetStream {
         opts: Option<&RequestOptions>,
         o: &PushSubscribeOptions,
     ) -> JsResult<Subscription> {
-        let (deliver, cfg, consumer, create) = match &plan {
+        let (deliver, cfg, consumer) = match &plan {
             Plan::Bind { info, deliver } => (
                 deliver.clone(),
                 &info.config,
                 info.name.clone().unwrap_or_default(),
-                false,
             ),
             Plan::Create(cfg) => (
                 cfg.deliver_subject.clone().unwrap_or_default(),
                 cfg.as_ref(),
                 cfg.name.clone().or_else(|| cfg.durable.clone()).unwrap_or_default(),
-                true,
             ),
         };
         let mut js_sub = JsSub::new(self.clone(), JsSubKind::Push, stream, &consumer, false);
@@ -460,13 +455,12 @@ impl JetStream {
             js_sub.ordered_config = Some(cfg.clone());
         }
         let js_sub = Arc::new(js_sub);
+
+        // Subscribe first, so that nothing the new consumer sends is lost.
         let conn = self.connection();
         let sub = conn
             .inner
             .subscribe_ext(&deliver, non_empty(&o.queue), handler, None, Some(js_sub.clone()))?;
-        if let Some(hb) = js_sub.heartbeat {
-            start_heartbeat_monitor(&sub, hb)?;
-        }
         let mut max_ack_pending = cfg.max_ack_pending;
         if let Plan::Create(cfg) = &plan {
             match self.add_consumer(stream, cfg, opts) {
@@ -485,7 +479,13 @@ impl JetStream {
                 }
             }
         }
-        let _ = create;
+
+        if let Some(hb) = js_sub.heartbeat {
+            if let Err(e) = start_heartbeat_monitor(&sub, hb) {
+                let _ = sub.unsubscribe();
+                return Err(e);
+            }
+        }
         raise_pending_limits(&sub, max_ack_pending);
         Ok(sub)
     }
@@ -505,13 +505,13 @@ fn raise_pending_limits(sub: &Subscription, max_ack_pending: i64) {
 }
 
 /// Kind of a JetStream control message: status 100, no payload.
-enum Control {
+enum ControlMsg {
     Heartbeat,
     FlowControl,
     Other,
 }
 
-fn control_kind(msg: &Message) -> Option<Control> {
+fn control_kind(msg: &Message) -> Option<ControlMsg> {
     if !msg.data().is_empty() || !msg.has_headers() {
         return None;
     }
@@ -523,11 +523,11 @@ fn control_kind(msg: &Message) -> Option<Control> {
     }
     let description = headers.get(crate::core::header::DESCRIPTION_HEADER).unwrap_or("");
     Some(if description.starts_with("Idle") {
-        Control::Heartbeat
+        ControlMsg::Heartbeat
     } else if description.starts_with("Flow") {
-        Control::FlowControl
+        ControlMsg::FlowControl
     } else {
-        Control::Other
+        ControlMsg::Other
     })
 }
 
@@ -551,17 +551,17 @@ fn publish_empty(sub: &SubInner, subject: &str) {
 /// `jssub::on_incoming`.
 pub(crate) fn on_incoming(sub: &SubInner, js: &JsSub, msg: Message) -> Option<Message> {
     match control_kind(&msg) {
-        Some(Control::Heartbeat) => {
+        Some(ControlMsg::Heartbeat) => {
             on_heartbeat(sub, js, &msg);
             None
         }
-        Some(Control::FlowControl) => {
+        Some(ControlMsg::FlowControl) => {
             if let Some(reply) = msg.reply().filter(|r| !r.is_empty()) {
                 on_flow_control(sub, js, reply);
             }
             None
         }
-        Some(Control::Other) => None,
+        Some(ControlMsg::Other) => None,
         None => on_data(sub, js, msg),
     }
 }
@@ -721,6 +721,16 @@ fn recreate_ordered(sub: &Weak<SubInner>, js: &JsSub, old: &str, new: &str, star
     }
 }
 
+/// Recreates the consumer of an ordered subscription after a reconnect,
+/// from the stream sequence after the last one delivered.
+pub(crate) fn reset_after_reconnect(sub: &Arc<SubInner>) {
+    let Some(js) = &sub.js else {
+        return;
+    };
+    let start = js.state.lock().sseq + 1;
+    reset_ordered(sub, start);
+}
+
 /// Starts the thread that reports missed heartbeats: when nothing came
 /// for two heartbeat intervals it posts `MissedHeartbeat` to the error
 /// handler, and an ordered subscription also recreates its consumer.
@@ -752,16 +762,18 @@ fn check_heartbeat(sub: &Arc<SubInner>) {
     let Some(js) = &sub.js else {
         return;
     };
-    let (missed, start) = {
+    let (missed, start, resetting) = {
         let mut st = js.state.lock();
         let missed = !st.active;
         st.active = false;
-        (missed, st.sseq + 1)
+        (missed, st.sseq + 1, st.resetting)
     };
     if !missed {
         return;
     }
-    if js.ordered {
+    // A reset already under way (after a reconnect, for example) gets to
+    // finish before another one starts.
+    if js.ordered && !resetting {
         reset_ordered(sub, start);
     }
     sub.conn.post_error(Some(sub), Error::from_status(Status::MissedHeartbeat));

@@ -71,8 +71,8 @@ pub unsafe extern "C" fn natsMsg_Nak(msg: *mut natsMsg, opts: *mut jsOptions) ->
     ack("natsMsg_Nak", msg, AckKind::Nak(None), false, opts, std::ptr::null_mut())
 }
 
-/// Like `natsMsg_Nak`, and asks the server to redeliver the message only
-/// after `delay` milliseconds (0 or less: no delay).
+/// Like `natsMsg_Nak`, with the redelivery delayed by `delay`
+/// milliseconds (0 or less means no delay).
 #[no_mangle]
 pub unsafe extern "C" fn natsMsg_NakWithDelay(msg: *mut natsMsg, delay: i64, opts: *mut jsOptions) -> natsStatus {
     let kind = if delay > 0 {

@@ -81,14 +81,14 @@ unsafe fn read_sub_options(opts: *const jsSubOptions) -> Result<PushSubscribeOpt
     if opts.is_null() {
         return Ok(PushSubscribeOptions::default());
     }
-    // A bitwise copy: the config conversion writes the default policies
-    // into the struct it reads, which must not be the application's.
+    // A bitwise copy (the struct owns nothing): the config conversion
+    // writes the default policies into the struct it reads, which must
+    // not be the application's.
     let mut config: jsConsumerConfig = std::ptr::read(addr_of_mut!((*(opts as *mut jsSubOptions)).Config));
     let deliver = read_enum(addr_of_mut!(config.DeliverPolicy));
     let ack = read_enum(addr_of_mut!(config.AckPolicy));
     let replay = read_enum(addr_of_mut!(config.ReplayPolicy));
     let converted = read_consumer_config(&mut config);
-    std::mem::forget(config);
     Ok(PushSubscribeOptions {
         stream: read_str("Stream", (*opts).Stream)?,
         consumer: read_str("Consumer", (*opts).Consumer)?,
@@ -203,7 +203,8 @@ unsafe fn single_subject(subject: *const c_char) -> Result<Vec<String>, JsError>
 /// and `natsSubscription_Drain`, kept by `natsSubscription_Destroy`).
 ///
 /// Messages are acknowledged after `cb` returns unless
-/// `subOpts->ManualAck` is set or the consumer's ack policy is none.
+/// `subOpts->ManualAck` is set or the consumer's ack policy is
+/// `js_AckNone`.
 /// `subOpts->Ordered` creates an ordered consumer that the library
 /// recreates after a gap. `opts` and `subOpts` may be NULL; `errCode`, if
 /// not NULL, receives the server's JetStream error code on failure.

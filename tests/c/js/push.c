@@ -1,13 +1,18 @@
-// JetStream push subscriptions and message acknowledgments: subscribe
-// options and their checks, ephemeral and bound consumers, queue groups,
-// multiple filter subjects, auto-ack, every ack kind with the redelivery
-// it causes, message metadata compared with the server's consumer info,
-// ordered consumers, flow control, consumer info and sequence mismatch,
-// and consumer deletion by unsubscribe, drain and destroy.
+// JetStream push subscriptions and message acknowledgments. Covered:
+// subscribe options and their checks, ephemeral and bound consumers,
+// queue groups and multiple filter subjects. Also auto-ack, every ack kind
+// with the redelivery it causes, and message metadata compared with the
+// server's consumer info. Last, ordered consumers, flow control, consumer
+// info, sequence mismatch, and consumer deletion by unsubscribe, drain and
+// destroy.
 //
 // Usage: push <url-with-jetstream>
 
 #include "js_util.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #define MS_NS ((int64_t) 1000000)
 #define SECOND_NS ((int64_t) 1000000000)
@@ -464,10 +469,38 @@ test_destroy_and_drain(void)
         jsConsumerInfo_Destroy(ci);
         CHECK_OK(natsSubscription_Drain(sub));
         CHECK_OK(natsSubscription_WaitForDrainCompletion(sub, 5000));
-        check_consumer_exists(js, "DD", name, false, 3000);
+        // Deleted before the drain counted as finished.
+        check_consumer_exists(js, "DD", name, false, 0);
         natsSubscription_Destroy(sub);
+        sub = NULL;
     }
     CHECK_INT(atomic_load(&c.errors), 0);
+
+    // Draining the connection drains the subscription, which deletes
+    // its consumer too.
+    counter_init(&c);
+    jsSubOptions_Init(&so);
+    so.Config.Durable = "CONNDRAIN";
+    CHECK_OK(js_Subscribe(&sub, js, "dd.a", on_count, &c, NULL, &so, NULL));
+    CHECK(tu_wait_for_count(&c.count, 5, 5000));
+    CHECK_OK(natsConnection_Drain(nc));
+    {
+        int64_t deadline = tu_now_ms() + 10000;
+        int64_t drain_start = tu_now_ms();
+
+        // The drain needs no timeout of its own: the consumer is deleted
+        // with a request while the other subscriptions drain.
+
+        while (!natsConnection_IsClosed(nc) && (tu_now_ms() < deadline))
+            tu_sleep_ms(10);
+        CHECK(natsConnection_IsClosed(nc));
+        CHECK(tu_now_ms() - drain_start < 3000);
+    }
+    natsSubscription_Destroy(sub);
+    ju_close(nc, js);
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    check_consumer_exists(js, "DD", "CONNDRAIN", false, 0);
     CHECK_OK(js_DeleteStream(js, "DD", NULL, NULL));
     ju_close(nc, js);
 }
@@ -878,7 +911,18 @@ test_ack_kinds(void)
     check_no_msg(sub, 1200);
     CHECK(wait_ack_pending(sub, 0, 2000));
 
+    // AckSync of a message whose consumer is gone: nothing replies.
+    ju_publish(js, "ack.a", "gone", 1);
+    msg = next_with_data(sub, "gone-0");
     CHECK_OK(natsSubscription_Unsubscribe(sub));
+    if (msg != NULL)
+    {
+        CHECK_ERR(natsMsg_AckSync(msg, NULL, &jerr), NATS_NO_RESPONDERS);
+        CHECK_INT(jerr, JSNotEnabledErr);
+        // It was not acknowledged, so another try fails the same way.
+        CHECK_ERR(natsMsg_AckSync(msg, NULL, &jerr), NATS_NO_RESPONDERS);
+        natsMsg_Destroy(msg);
+    }
     natsSubscription_Destroy(sub);
     CHECK_OK(js_DeleteStream(js, "ACK", NULL, NULL));
     ju_close(nc, js);
@@ -1077,8 +1121,9 @@ test_flow_control(void)
         CHECK_OK(js_Publish(NULL, js, "fc.a", payload, 64 * 1024, NULL, NULL));
     free(payload);
 
-    // About 19 MB pushed through flow control and heartbeats: every
-    // message arrives, so the flow-control requests were answered.
+    // About 19 MB pushed through flow control and heartbeats. Every
+    // message arrives only if the library replied to the flow-control
+    // requests.
     jsSubOptions_Init(&so);
     so.Config.FlowControl = true;
     so.Config.Heartbeat = 500 * MS_NS;
@@ -1089,6 +1134,350 @@ test_flow_control(void)
     CHECK_OK(natsSubscription_Unsubscribe(sub));
     natsSubscription_Destroy(sub);
     CHECK_OK(js_DeleteStream(js, "FC", NULL, NULL));
+    ju_close(nc, js);
+}
+
+// Publishes, on the deliver subject of a JetStream subscription, a
+// message with the reply subject `reply` (NULL for none) and returns it
+// as the subscription delivers it.
+static natsMsg *
+crafted_msg(natsConnection *nc, natsSubscription *sub, const char *reply)
+{
+    if (reply == NULL)
+        CHECK_OK(natsConnection_PublishString(nc, natsSubscription_GetSubject(sub), "crafted"));
+    else
+        CHECK_OK(natsConnection_PublishRequestString(nc, natsSubscription_GetSubject(sub), reply, "crafted"));
+    return next_with_data(sub, "crafted");
+}
+
+// Metadata of a message on a JetStream subscription whose reply subject
+// is not an ack subject, or missing. nats-server 2.15 rejects a client's
+// publish with a `$JS.ACK.` reply as a permissions violation, so the long
+// form with a domain and malformed ack subjects are covered by the Rust
+// unit tests of `core::js::ack` instead.
+static void
+test_metadata_subject_forms(void)
+{
+    natsConnection      *nc  = NULL;
+    jsCtx               *js  = NULL;
+    natsSubscription    *sub = NULL;
+    natsMsg             *msg = NULL;
+    jsMsgMetaData       *meta = NULL;
+    jsSubOptions        so;
+
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    ju_add_stream(js, "FORM", "form.>");
+    jsSubOptions_Init(&so);
+    so.ManualAck = true;
+    CHECK_OK(js_SubscribeSync(&sub, js, "form.a", NULL, &so, NULL));
+    if (sub == NULL)
+    {
+        ju_close(nc, js);
+        return;
+    }
+
+    msg = crafted_msg(nc, sub, "not.an.ack.subject");
+    if (msg != NULL)
+    {
+        CHECK_ERR(natsMsg_GetMetaData(&meta, msg), NATS_ERR);
+        CHECK_LAST_ERROR_CONTAINS("invalid meta data 'not.an.ack.subject'");
+        CHECK(meta == NULL);
+        natsMsg_Destroy(msg);
+    }
+    // Without a reply subject the message is not a JetStream message.
+    msg = crafted_msg(nc, sub, NULL);
+    if (msg != NULL)
+    {
+        CHECK_ERR(natsMsg_GetMetaData(&meta, msg), NATS_ILLEGAL_STATE);
+        CHECK_LAST_ERROR_CONTAINS("not a JetStream message");
+        CHECK_ERR(natsMsg_Ack(msg, NULL), NATS_ILLEGAL_STATE);
+        CHECK_LAST_ERROR_CONTAINS("not a JetStream message");
+        natsMsg_Destroy(msg);
+    }
+    CHECK_OK(natsSubscription_Unsubscribe(sub));
+    natsSubscription_Destroy(sub);
+    CHECK_OK(js_DeleteStream(js, "FORM", NULL, NULL));
+    ju_close(nc, js);
+}
+
+// Sends one HPUB on a raw connection to the server, the way the server
+// sends heartbeats and flow-control requests: `status_line` is the header
+// block's first line (for example "NATS/1.0 100 Idle Heartbeat") and
+// `headers` the following "Key: value\r\n" lines. Waits for the server's
+// PONG, so the message was routed when this returns.
+static void
+raw_hpub(const char *subject, const char *reply, const char *status_line, const char *headers)
+{
+    struct sockaddr_in  addr;
+    const char          *port_text = strrchr(ju_url, ':');
+    char                block[1024];
+    char                out[2048];
+    char                in[4096];
+    size_t              got = 0;
+    int64_t             deadline = tu_now_ms() + 5000;
+    int                 fd;
+
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t) atoi(port_text + 1));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    CHECK(connect(fd, (struct sockaddr *) &addr, sizeof(addr)) == 0);
+    snprintf(block, sizeof(block), "%s\r\n%s\r\n", status_line, headers);
+    snprintf(out, sizeof(out),
+             "CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":false}\r\n"
+             "HPUB %s %s%s%d %d\r\n%s\r\nPING\r\n",
+             subject, (reply == NULL ? "" : reply), (reply == NULL ? "" : " "),
+             (int) strlen(block), (int) strlen(block), block);
+    CHECK((size_t) write(fd, out, strlen(out)) == strlen(out));
+    // Read until the PONG (after the INFO the server sends first).
+    while ((got < sizeof(in) - 1) && (tu_now_ms() < deadline))
+    {
+        ssize_t n = read(fd, in + got, sizeof(in) - 1 - got);
+
+        if (n <= 0)
+            break;
+        got += (size_t) n;
+        in[got] = '\0';
+        if (strstr(in, "PONG") != NULL)
+            break;
+    }
+    in[got] = '\0';
+    CHECK_CONTAINS(in, "PONG");
+    close(fd);
+}
+
+static atomic_int           mismatch_errors;
+static natsSubscription     *volatile mismatch_sub;
+
+static void
+on_mismatch_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+    if (err == NATS_MISMATCH)
+    {
+        mismatch_sub = sub;
+        atomic_fetch_add(&mismatch_errors, 1);
+    }
+}
+
+// Waits for NextMsg to report the sequence mismatch a heartbeat revealed.
+static natsStatus
+next_until_mismatch(natsSubscription *sub, int64_t timeout_ms)
+{
+    int64_t     deadline = tu_now_ms() + timeout_ms;
+    natsStatus  s = NATS_TIMEOUT;
+
+    while (tu_now_ms() < deadline)
+    {
+        natsMsg *msg = NULL;
+
+        s = natsSubscription_NextMsg(&msg, sub, 50);
+        natsMsg_Destroy(msg);
+        if (s != NATS_TIMEOUT)
+            break;
+    }
+    return s;
+}
+
+static void
+test_sequence_mismatch(void)
+{
+    natsConnection              *nc  = NULL;
+    jsCtx                       *js  = NULL;
+    natsSubscription            *sub = NULL;
+    natsSubscription            *asub = NULL;
+    natsOptions                 *opts = NULL;
+    jsConsumerSequenceMismatch  csm;
+    ju_counter                  c;
+    int                         i;
+
+    counter_init(&c);
+    CHECK_OK(natsOptions_Create(&opts));
+    CHECK_OK(natsOptions_SetURL(opts, ju_url));
+    CHECK_OK(natsOptions_SetErrorHandler(opts, on_mismatch_error, NULL));
+    CHECK_OK(natsConnection_Connect(&nc, opts));
+    natsOptions_Destroy(opts);
+    if (nc == NULL)
+        return;
+    CHECK_OK(natsConnection_JetStream(&js, nc, NULL));
+    ju_add_stream(js, "SM", "sm.>");
+    ju_publish(js, "sm.a", "m", 2);
+
+    // A synchronous subscription without heartbeats of its own, so that
+    // only the heartbeats sent here reach it.
+    CHECK_OK(js_SubscribeSync(&sub, js, "sm.a", NULL, NULL, NULL));
+    if (sub == NULL)
+    {
+        ju_close(nc, js);
+        return;
+    }
+    for (i = 0; i < 2; i++)
+    {
+        natsMsg *msg = next_with_data(sub, NULL);
+
+        CHECK_OK(natsMsg_Ack(msg, NULL));
+        natsMsg_Destroy(msg);
+    }
+    CHECK_STATUS(natsSubscription_GetSequenceMismatch(&csm, sub), NATS_NOT_FOUND);
+
+    // The server says it sent consumer sequence 5; the client got 2.
+    raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
+             "Nats-Last-Consumer: 5\r\nNats-Last-Stream: 7\r\n");
+    CHECK_STATUS(next_until_mismatch(sub, 3000), NATS_MISMATCH);
+    CHECK_LAST_ERROR_CONTAINS("consumer sequence mismatch");
+    memset(&csm, 0, sizeof(csm));
+    CHECK_OK(natsSubscription_GetSequenceMismatch(&csm, sub));
+    CHECK_INT(csm.Stream, 2);
+    CHECK_INT(csm.ConsumerClient, 2);
+    CHECK_INT(csm.ConsumerServer, 5);
+    // NextMsg reports a mismatch once.
+    check_no_msg(sub, 200);
+    // A heartbeat that agrees clears it.
+    raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
+             "Nats-Last-Consumer: 2\r\nNats-Last-Stream: 2\r\n");
+    {
+        int64_t     deadline = tu_now_ms() + 3000;
+        natsStatus  s = NATS_OK;
+
+        while (((s = natsSubscription_GetSequenceMismatch(&csm, sub)) == NATS_OK) && (tu_now_ms() < deadline))
+            tu_sleep_ms(10);
+        CHECK_STATUS(s, NATS_NOT_FOUND);
+    }
+
+    // A flow-control request is answered with an empty message at once
+    // when every message before it was delivered, and so is the reply
+    // subject a stalled consumer puts in a heartbeat.
+    {
+        natsSubscription    *fc = NULL;
+        natsMsg             *reply = NULL;
+
+        CHECK_OK(natsConnection_SubscribeSync(&fc, nc, "sm.fc.>"));
+        CHECK_OK(natsConnection_Flush(nc));
+        raw_hpub(natsSubscription_GetSubject(sub), "sm.fc.request", "NATS/1.0 100 FlowControl Request", "");
+        CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
+        if (reply != NULL)
+        {
+            CHECK_STR(natsMsg_GetSubject(reply), "sm.fc.request");
+            CHECK_INT(natsMsg_GetDataLength(reply), 0);
+        }
+        natsMsg_Destroy(reply);
+        reply = NULL;
+        raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
+                 "Nats-Last-Consumer: 2\r\nNats-Consumer-Stalled: sm.fc.stalled\r\n");
+        CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
+        if (reply != NULL)
+            CHECK_STR(natsMsg_GetSubject(reply), "sm.fc.stalled");
+        natsMsg_Destroy(reply);
+        // Neither control message reached the application.
+        check_no_msg(sub, 100);
+        natsSubscription_Destroy(fc);
+    }
+    CHECK_OK(natsSubscription_Unsubscribe(sub));
+    natsSubscription_Destroy(sub);
+
+    // An asynchronous subscription hears of the mismatch through the
+    // error handler, once until it clears.
+    CHECK_OK(js_Subscribe(&asub, js, "sm.a", on_count, &c, NULL, NULL, NULL));
+    if (asub != NULL)
+    {
+        CHECK(tu_wait_for_count(&c.count, 2, 5000));
+        raw_hpub(natsSubscription_GetSubject(asub), NULL, "NATS/1.0 100 Idle Heartbeat",
+                 "Nats-Last-Consumer: 9\r\n");
+        raw_hpub(natsSubscription_GetSubject(asub), NULL, "NATS/1.0 100 Idle Heartbeat",
+                 "Nats-Last-Consumer: 9\r\n");
+        CHECK(tu_wait_for_count(&mismatch_errors, 1, 3000));
+        CHECK(mismatch_sub == asub);
+        tu_sleep_ms(200);
+        CHECK_INT(atomic_load(&mismatch_errors), 1);
+        CHECK_OK(natsSubscription_GetSequenceMismatch(&csm, asub));
+        CHECK_INT(csm.ConsumerClient, 2);
+        CHECK_INT(csm.ConsumerServer, 9);
+        CHECK_OK(natsSubscription_Unsubscribe(asub));
+        natsSubscription_Destroy(asub);
+    }
+    CHECK_OK(js_DeleteStream(js, "SM", NULL, NULL));
+    ju_close(nc, js);
+}
+
+// An ordered consumer told by a heartbeat that it missed messages
+// replaces its consumer and resumes after the last message it delivered.
+static void
+test_ordered_reset_on_mismatch(void)
+{
+    natsConnection      *nc  = NULL;
+    jsCtx               *js  = NULL;
+    natsSubscription    *sub = NULL;
+    jsConsumerInfo      *ci  = NULL;
+    jsSubOptions        so;
+    char                first[128] = "";
+    int                 i;
+
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    ju_add_stream(js, "OM", "om.>");
+    ju_publish(js, "om.a", "m", 10);
+    jsSubOptions_Init(&so);
+    so.Ordered = true;
+    CHECK_OK(js_SubscribeSync(&sub, js, "om.a", NULL, &so, NULL));
+    if (sub == NULL)
+    {
+        ju_close(nc, js);
+        return;
+    }
+    for (i = 0; i < 5; i++)
+    {
+        char    expected[16];
+        natsMsg *msg;
+
+        snprintf(expected, sizeof(expected), "m-%d", i);
+        msg = next_with_data(sub, expected);
+        natsMsg_Destroy(msg);
+    }
+    ci = sub_info(sub);
+    if (ci != NULL)
+        snprintf(first, sizeof(first), "%s", ci->Name);
+    jsConsumerInfo_Destroy(ci);
+    ci = NULL;
+    raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
+             "Nats-Last-Consumer: 50\r\n");
+    // Messages 5 to 9 arrive once each, in order, whichever consumer
+    // sends them, and nothing else.
+    for (i = 5; i < 10; i++)
+    {
+        char    expected[16];
+        natsMsg *msg;
+
+        snprintf(expected, sizeof(expected), "m-%d", i);
+        msg = next_with_data(sub, expected);
+        natsMsg_Destroy(msg);
+    }
+    check_no_msg(sub, 300);
+    {
+        int64_t deadline = tu_now_ms() + 3000;
+        bool    replaced = false;
+
+        while (!replaced && (tu_now_ms() < deadline))
+        {
+            if (natsSubscription_GetConsumerInfo(&ci, sub, NULL, NULL) == NATS_OK)
+            {
+                replaced = (strcmp(ci->Name, first) != 0);
+                jsConsumerInfo_Destroy(ci);
+                ci = NULL;
+            }
+            if (!replaced)
+                tu_sleep_ms(20);
+        }
+        CHECK(replaced);
+    }
+    // The replaced consumer is deleted.
+    check_consumer_exists(js, "OM", first, false, 3000);
+    CHECK_OK(natsSubscription_Unsubscribe(sub));
+    natsSubscription_Destroy(sub);
+    CHECK_OK(js_DeleteStream(js, "OM", NULL, NULL));
     ju_close(nc, js);
 }
 
@@ -1109,5 +1498,8 @@ main(int argc, char **argv)
     RUN_TEST(test_ack_bad_input);
     RUN_TEST(test_ordered_consumer);
     RUN_TEST(test_flow_control);
+    RUN_TEST(test_metadata_subject_forms);
+    RUN_TEST(test_sequence_mismatch);
+    RUN_TEST(test_ordered_reset_on_mismatch);
     return tu_finish();
 }

@@ -1,8 +1,8 @@
-// JetStream push subscriptions while the server misbehaves: a missed
-// heartbeat reported through the error handler while the server is
-// stopped with SIGSTOP, and an ordered consumer that delivers every
-// message exactly once and in order across a server restart on the same
-// port and store directory.
+// JetStream push subscriptions while the server misbehaves. A server
+// stopped with SIGSTOP makes the library report a missed heartbeat through
+// the error handler. An ordered consumer delivers every message exactly
+// once and in order across a server restart on the same port and store
+// directory.
 //
 // The server actions are requested from the harness in
 // tests/cluster/mod.rs: the program prints `CTL <command> 0` and reads
