@@ -4,8 +4,12 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
+
 use super::consumer::{AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy};
-use super::context::{check_consumer_name, JetStream, RequestOptions};
+use super::context::{
+    check_consumer_name, check_stream_name, decode_reply, to_json, JetStream, RequestOptions,
+};
 use super::error::{JsError, JsResult};
 use super::json;
 use super::jssub::{JsSub, JsSubKind};
@@ -380,5 +384,82 @@ fn raise_pending_limits(sub: &Subscription, max_ack_pending: i64) {
         let bytes = bytes.max(max_ack_pending.saturating_mul(1024 * 1024));
         let clamp = |v: i64| v.min(i64::from(i32::MAX));
         let _ = sub.set_pending_limits(clamp(max_ack_pending), clamp(bytes));
+    }
+}
+
+/// Checks a priority group name: 1 to 16 characters of `A-Z`, `a-z`,
+/// `0-9`, `-`, `_`, `/` and `=`, as the server requires.
+fn check_group_name(group: &str) -> JsResult<()> {
+    if group.is_empty() {
+        return Err(JsError::invalid_arg("group must not be empty"));
+    }
+    if group.chars().count() > 16 {
+        return Err(JsError::invalid_arg("group must not be longer than 16 characters"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '=');
+    if !group.chars().all(allowed) {
+        return Err(JsError::invalid_arg("group must contain only [A-Za-z0-9-_/=]"));
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct UnpinRequest<'a> {
+    group: &'a str,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct UnpinResponse {
+    success: Option<bool>,
+}
+
+impl JetStream {
+    /// Unpins the client pinned to priority group `group` of a consumer
+    /// with the `pinned_client` policy, so that the server pins another
+    /// one (nats-server 2.11+).
+    pub fn unpin_consumer(
+        &self,
+        stream: &str,
+        consumer: &str,
+        group: &str,
+        opts: Option<&RequestOptions>,
+    ) -> JsResult<()> {
+        check_stream_name(stream)?;
+        check_consumer_name(consumer, false)?;
+        check_group_name(group)?;
+        let call = self.call_options(opts);
+        let body = to_json(&UnpinRequest { group })?;
+        let reply = self.api_request(
+            &call,
+            &format!("CONSUMER.UNPIN.{stream}.{consumer}"),
+            &body,
+            call.wait,
+        )?;
+        // nats-server 2.15 replies with only the response type: no error
+        // means success. An explicit `"success": false` is a failure.
+        let not_found = [JsError::STREAM_NOT_FOUND, JsError::CONSUMER_NOT_FOUND];
+        let result: Option<UnpinResponse> = decode_reply(&reply, &not_found)?;
+        if result.is_some_and(|r| r.success == Some(false)) {
+            return Err(JsError::new(
+                Status::Err,
+                format!("failed to unpin group '{group}' at consumer '{consumer}'"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_checked() {
+        assert!(check_group_name("G-1_a/b=").is_ok());
+        assert!(check_group_name("").is_err());
+        assert!(check_group_name("abcdefghijklmnopq").is_err());
+        assert!(check_group_name("bad group").is_err());
+        assert!(check_group_name("a.b").is_err());
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use libc::{c_char, c_int, c_void};
 
-use super::alloc::{boxed_msg, c_array, c_len, read_enum, read_str, read_str_array};
-use super::context::{fail, js_ref, read_request_options, reset_err_code, OnNotFound};
+use super::alloc::{boxed_msg, c_array, c_len, read_enum, read_str, read_str_array, read_string};
+use super::context::{fail, js_ref, read_request_options, reset_err_code, with_js, OnNotFound};
 use super::convert_consumer::read_consumer_config;
 use super::errcode::jsErrCode;
 use super::types::{jsCtx, jsFetchRequest, jsOptions, jsOptionsPullSubscribeAsync, jsSubOptions};
@@ -418,4 +418,33 @@ pub unsafe extern "C" fn js_PullSubscribeAsync(
         *newsub = sub.into_raw() as *mut natsSubscription;
         natsStatus::NATS_OK
     })
+}
+
+/// Unpins the subscription pinned to priority group `group` of consumer
+/// `consumer` (priority policy `pinned_client`), so that the server pins
+/// another pull subscription. The group must be 1 to 16 characters of
+/// `[A-Za-z0-9-_/=]` (`NATS_INVALID_ARG`). A missing consumer returns
+/// `NATS_NOT_FOUND` with `errCode` 10014 and the last error cleared.
+#[no_mangle]
+pub unsafe extern "C" fn js_UnpinConsumer(
+    js: *mut jsCtx,
+    stream: *const c_char,
+    consumer: *const c_char,
+    group: *const c_char,
+    opts: *mut jsOptions,
+    errCode: *mut jsErrCode,
+) -> natsStatus {
+    with_js(
+        "js_UnpinConsumer",
+        js,
+        errCode,
+        OnNotFound::ClearFor(jsErrCode::JSConsumerNotFoundErr as u16),
+        |ctx| {
+            let stream = read_string("stream", stream)?;
+            let consumer = read_string("consumer", consumer)?;
+            let group = read_string("group", group)?;
+            let options = read_request_options(opts)?;
+            ctx.unpin_consumer(&stream, &consumer, &group, options.as_ref())
+        },
+    )
 }

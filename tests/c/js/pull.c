@@ -1,4 +1,5 @@
 // Pull subscriptions: js_PullSubscribe binding and creating consumers,
+// js_UnpinConsumer,
 // natsSubscription_Fetch and natsSubscription_FetchRequest (batch, expires,
 // no wait, max bytes, heartbeats, priority groups, status messages), bad
 // input, and js_PullSubscribeAsync with its limits and handlers.
@@ -862,6 +863,7 @@ test_fetch_priority_groups(void)
     jsErrCode           jerr = 0;
     const char          *groups[] = {"G"};
     const char          *pin = NULL;
+    char                first_pin[128] = "";
     int                 i;
 
     if (!ju_connect(&nc, &js, NULL))
@@ -946,9 +948,41 @@ test_fetch_priority_groups(void)
         CHECK_OK(natsMsgHeader_Get(list.Msgs[i], "Nats-Pin-Id", &pin));
         CHECK(pin != NULL);
     }
+    snprintf(first_pin, sizeof(first_pin), "%s", (pin == NULL ? "" : pin));
     natsMsgList_Destroy(&list);
     req.ID = "not-the-pin";
     CHECK_STATUS(natsSubscription_FetchRequest(&list, sub, &req), NATS_PIN_ID_MISMATCH);
+
+    // Unpinning makes the server pin the next request under a new id.
+    CHECK_OK(js_UnpinConsumer(js, "PPG", "PINNED", "G", NULL, &jerr));
+    CHECK_INT(jerr, 0);
+    ju_publish(js, "ppg.a", "u", 1);
+    req.ID = NULL;
+    req.Batch = 1;
+    CHECK_OK(natsSubscription_FetchRequest(&list, sub, &req));
+    CHECK_INT(list.Count, 1);
+    if (list.Count == 1)
+    {
+        pin = NULL;
+        CHECK_OK(natsMsgHeader_Get(list.Msgs[0], "Nats-Pin-Id", &pin));
+        CHECK(pin != NULL);
+        if (pin != NULL)
+            CHECK(strcmp(pin, first_pin) != 0);
+    }
+    natsMsgList_Destroy(&list);
+
+    CHECK_ERR(js_UnpinConsumer(NULL, "PPG", "PINNED", "G", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", "", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", NULL, NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", "abcdefghijklmnopq", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_LAST_ERROR_CONTAINS("longer than 16 characters");
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", "bad group", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "bad.name", "G", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "", "PINNED", "G", NULL, &jerr), NATS_INVALID_ARG);
+    tu_reset_last_error();
+    CHECK_STATUS(js_UnpinConsumer(js, "PPG", "MISSING", "G", NULL, &jerr), NATS_NOT_FOUND);
+    CHECK_INT(jerr, JSConsumerNotFoundErr);
+    CHECK_NO_LAST_ERROR();
 
     natsSubscription_Destroy(sub);
     ju_close(nc, js);
