@@ -214,12 +214,12 @@ impl AsyncPull {
         }
     }
 
-    /// Whether the subscription's `timeout` has passed.
+    /// Returns whether the subscription's `timeout` has passed.
     fn timed_out(&self) -> bool {
         !self.opts.timeout.is_zero() && self.start.elapsed() >= self.opts.timeout
     }
 
-    /// Whether the server was silent for two heartbeat intervals.
+    /// Returns whether the server was silent for two heartbeat intervals.
     fn missed_heartbeat(&self) -> bool {
         if self.opts.heartbeat.is_zero() {
             return false;

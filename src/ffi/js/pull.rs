@@ -251,8 +251,8 @@ unsafe fn subscribe(
 /// Wraps the application's callback. Unless the subscription acknowledges
 /// manually or its consumer needs no acks, the message is acknowledged
 /// after the callback returns (when the callback did not ack, nak or term
-/// it), as cnats does, and a `natsMsg_Destroy` in the callback is deferred
-/// until then.
+/// it), as cnats does. A `natsMsg_Destroy` in the callback is then
+/// deferred until after that ack.
 fn message_handler(
     cb: unsafe extern "C" fn(*mut natsConnection, *mut natsSubscription, *mut natsMsg, *mut c_void),
     closure: *mut c_void,

@@ -836,7 +836,7 @@ test_fetch_missed_heartbeat(void)
         return;
     }
 
-    // The fake server never answers, so no heartbeat comes.
+    // The fake server never replies, so no heartbeat comes.
     jsFetchRequest_Init(&req);
     req.Batch = 5;
     req.Expires = 5000 * MS_NS;
@@ -1387,8 +1387,8 @@ test_pull_async_next_handler(void)
     ju_add_stream(js, "PAN", "pan.>");
     ju_publish(js, "pan.a", "m", 20);
 
-    // The handler asks for 2 messages at a time; after its third request
-    // no more come and the timeout ends the subscription.
+    // The handler requests 2 messages at a time. After its third request
+    // no more come, and the timeout ends the subscription.
     atomic_store(&pu_next_calls, 0);
     pu_async_reset(nc, false);
     pu_async_options(&jo);
