@@ -78,6 +78,7 @@ pub(crate) fn check_config(
     if string_differs(&user.durable, &server.durable) {
         return Err(config_mismatch("durable", quoted(&user.durable), quoted(&server.durable)));
     }
+
     if string_differs(&user.description, &server.description) {
         return Err(config_mismatch(
             "description",
@@ -85,6 +86,7 @@ pub(crate) fn check_config(
             quoted(&server.description),
         ));
     }
+
     if opts.deliver_policy_set && user.deliver_policy != server.deliver_policy {
         return Err(config_mismatch(
             "deliver policy",
@@ -92,12 +94,15 @@ pub(crate) fn check_config(
             server.deliver_policy as i32,
         ));
     }
+
     if user.opt_start_seq > 0 && user.opt_start_seq != server.opt_start_seq {
         return Err(config_mismatch("optional start sequence", user.opt_start_seq, server.opt_start_seq));
     }
+
     if user.opt_start_time > 0 && user.opt_start_time != server.opt_start_time {
         return Err(config_mismatch("optional start time", user.opt_start_time, server.opt_start_time));
     }
+
     if opts.ack_policy_set && user.ack_policy != server.ack_policy {
         return Err(config_mismatch(
             "ack policy",
@@ -105,15 +110,19 @@ pub(crate) fn check_config(
             server.ack_policy as i32,
         ));
     }
+
     if user.ack_wait > 0 && user.ack_wait != server.ack_wait {
         return Err(config_mismatch("ack wait", user.ack_wait, server.ack_wait));
     }
+
     if user.max_deliver > 0 && user.max_deliver != server.max_deliver {
         return Err(config_mismatch("max deliver", user.max_deliver, server.max_deliver));
     }
+
     if !user.backoff.is_empty() && user.backoff.len() != server.backoff.len() {
         return Err(config_mismatch("backoff list length", user.backoff.len(), server.backoff.len()));
     }
+
     if opts.replay_policy_set && user.replay_policy != server.replay_policy {
         return Err(config_mismatch(
             "replay policy",
@@ -121,9 +130,11 @@ pub(crate) fn check_config(
             server.replay_policy as i32,
         ));
     }
+
     if user.rate_limit > 0 && user.rate_limit != server.rate_limit {
         return Err(config_mismatch("rate limit", user.rate_limit, server.rate_limit));
     }
+
     if string_differs(&user.sample_frequency, &server.sample_frequency) {
         return Err(config_mismatch(
             "sample frequency",
@@ -131,18 +142,23 @@ pub(crate) fn check_config(
             quoted(&server.sample_frequency),
         ));
     }
+
     if user.max_waiting > 0 && user.max_waiting != server.max_waiting {
         return Err(config_mismatch("max waiting", user.max_waiting, server.max_waiting));
     }
+
     if user.max_ack_pending > 0 && user.max_ack_pending != server.max_ack_pending {
         return Err(config_mismatch("max ack pending", user.max_ack_pending, server.max_ack_pending));
     }
+
     if user.flow_control && !server.flow_control {
         return Err(config_mismatch("flow control", "'true'", "'false'"));
     }
+
     if user.heartbeat > 0 && user.heartbeat != server.heartbeat {
         return Err(config_mismatch("heartbeat", user.heartbeat, server.heartbeat));
     }
+
     if user.headers_only != server.headers_only {
         return Err(config_mismatch(
             "headers only",
@@ -150,9 +166,11 @@ pub(crate) fn check_config(
             u8::from(server.headers_only),
         ));
     }
+
     if user.max_request_batch > 0 && user.max_request_batch != server.max_request_batch {
         return Err(config_mismatch("max request batch", user.max_request_batch, server.max_request_batch));
     }
+
     if user.max_request_expires > 0 && user.max_request_expires != server.max_request_expires {
         return Err(config_mismatch(
             "max request expires",
@@ -160,6 +178,7 @@ pub(crate) fn check_config(
             server.max_request_expires,
         ));
     }
+
     if user.inactive_threshold > 0 && user.inactive_threshold != server.inactive_threshold {
         return Err(config_mismatch(
             "inactive threshold",
@@ -167,9 +186,11 @@ pub(crate) fn check_config(
             server.inactive_threshold,
         ));
     }
+
     if user.replicas > 0 && user.replicas != server.replicas {
         return Err(config_mismatch("replicas", user.replicas, server.replicas));
     }
+
     if user.memory_storage != server.memory_storage {
         return Err(config_mismatch(
             "memory storage",
