@@ -1568,6 +1568,22 @@ test_pull_drain_deletes_consumer(void)
         tu_sleep_ms(50);
     CHECK(!pu_consumer_exists(js, "PDR", "D"));
     natsSubscription_Destroy(sub);
+    sub = NULL;
+
+    // Draining a subscription bound to an existing durable keeps it.
+    {
+        jsConsumerConfig cc;
+
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = "BOUND";
+        CHECK_OK(js_AddConsumer(NULL, js, "PDR", &cc, NULL, &jerr));
+    }
+    CHECK_OK(js_PullSubscribe(&sub, js, "pdr.a", "BOUND", NULL, NULL, &jerr));
+    CHECK_OK(natsSubscription_Drain(sub));
+    CHECK_OK(natsSubscription_WaitForDrainCompletion(sub, 5000));
+    tu_sleep_ms(200);
+    CHECK(pu_consumer_exists(js, "PDR", "BOUND"));
+    natsSubscription_Destroy(sub);
     ju_close(nc, js);
 }
 
