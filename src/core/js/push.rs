@@ -802,3 +802,94 @@ impl Subscription {
         Ok((m.client != m.server).then_some(m))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push_info(deliver: &str, group: Option<&str>) -> ConsumerInfo {
+        let mut info: ConsumerInfo = serde_json::from_str(r#"{"config":{}}"#).unwrap();
+        info.config.deliver_subject = Some(deliver.to_string());
+        info.config.deliver_group = group.map(str::to_string);
+        info
+    }
+
+    #[test]
+    fn ordered_options_rejected() {
+        let subjects = vec!["a".to_string()];
+        let ordered = PushSubscribeOptions {
+            ordered: true,
+            ..Default::default()
+        };
+        assert!(check_options(&subjects, &ordered).is_ok());
+        let mut o = ordered.clone();
+        o.config.durable = Some("d".into());
+        assert!(check_options(&subjects, &o).unwrap_err().text.contains("durable"));
+        let mut o = ordered.clone();
+        o.manual_ack = true;
+        assert!(check_options(&subjects, &o).unwrap_err().text.contains("manual ack"));
+        let mut o = ordered.clone();
+        o.config.max_deliver = 1;
+        assert!(check_options(&subjects, &o).is_ok());
+        o.config.max_deliver = 2;
+        assert!(check_options(&subjects, &o).unwrap_err().text.contains("max deliver"));
+    }
+
+    #[test]
+    fn missing_subject_needs_binding() {
+        let none: Vec<String> = Vec::new();
+        let o = PushSubscribeOptions::default();
+        assert_eq!(check_options(&none, &o).unwrap_err().status, Status::InvalidArg);
+        let bound = PushSubscribeOptions {
+            stream: Some("S".into()),
+            consumer: Some("C".into()),
+            ..Default::default()
+        };
+        assert!(check_options(&none, &bound).is_ok());
+    }
+
+    #[test]
+    fn config_differences_reported_in_order() {
+        let server = ConsumerConfig {
+            ack_wait: 10,
+            heartbeat: 7,
+            ..Default::default()
+        };
+        let mut o = PushSubscribeOptions::default();
+        assert!(check_config(&server, &o).is_ok());
+        o.config.heartbeat = 8;
+        o.config.ack_wait = 5;
+        let e = check_config(&server, &o).unwrap_err();
+        assert_eq!(e.text, "configuration requests ack wait to be 5, but consumer's value is 10");
+        o.config.ack_wait = 0;
+        let e = check_config(&server, &o).unwrap_err();
+        assert!(e.text.contains("heartbeat to be 8"));
+        o.config.heartbeat = 0;
+        o.config.flow_control = true;
+        assert!(check_config(&server, &o).unwrap_err().text.contains("flow control"));
+    }
+
+    #[test]
+    fn deliver_group_must_match_queue() {
+        let subjects = vec!["a".to_string()];
+        let plain = PushSubscribeOptions::default();
+        let queued = PushSubscribeOptions {
+            queue: Some("q".into()),
+            ..Default::default()
+        };
+        let grouped = push_info("dlv", Some("q"));
+        assert_eq!(check_consumer_info(&grouped, &subjects, &queued).unwrap(), "dlv");
+        assert!(check_consumer_info(&grouped, &subjects, &plain).is_err());
+        let other = PushSubscribeOptions {
+            queue: Some("other".into()),
+            ..Default::default()
+        };
+        assert!(check_consumer_info(&grouped, &subjects, &other).is_err());
+        let ungrouped = push_info("dlv", None);
+        assert!(check_consumer_info(&ungrouped, &subjects, &queued).is_err());
+        assert_eq!(check_consumer_info(&ungrouped, &subjects, &plain).unwrap(), "dlv");
+        let mut bound = push_info("dlv", None);
+        bound.push_bound = true;
+        assert!(check_consumer_info(&bound, &subjects, &plain).unwrap_err().text.contains("already bound"));
+    }
+}

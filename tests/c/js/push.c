@@ -501,6 +501,16 @@ test_destroy_and_drain(void)
     if (!ju_connect(&nc, &js, NULL))
         return;
     check_consumer_exists(js, "DD", "CONNDRAIN", false, 0);
+
+    // Unsubscribe reports a consumer that is already gone, as cnats does.
+    jsSubOptions_Init(&so);
+    so.Config.Durable = "GONE";
+    CHECK_OK(js_SubscribeSync(&sub, js, "dd.a", NULL, &so, NULL));
+    CHECK_OK(js_DeleteConsumer(js, "DD", "GONE", NULL, NULL));
+    CHECK_ERR(natsSubscription_Unsubscribe(sub), NATS_NOT_FOUND);
+    CHECK_LAST_ERROR_CONTAINS("failed to delete consumer 'GONE': not found");
+    CHECK(!natsSubscription_IsValid(sub));
+    natsSubscription_Destroy(sub);
     CHECK_OK(js_DeleteStream(js, "DD", NULL, NULL));
     ju_close(nc, js);
 }
@@ -605,6 +615,25 @@ test_bind_durable_and_checks(void)
         natsSubscription_Destroy(sub);
         sub = NULL;
         check_consumer_exists(js, "BIND", "DUR", true, 0);
+
+        // The server notices the lost interest a moment after the UNSUB.
+        CHECK_OK(natsConnection_Flush(nc));
+        {
+            int64_t deadline = tu_now_ms() + 3000;
+            bool    bound    = true;
+
+            while (bound && (tu_now_ms() < deadline))
+            {
+                jsConsumerInfo *ci = NULL;
+
+                if (js_GetConsumerInfo(&ci, js, "BIND", "DUR", NULL, NULL) == NATS_OK)
+                    bound = ci->PushBound;
+                jsConsumerInfo_Destroy(ci);
+                if (bound)
+                    tu_sleep_ms(20);
+            }
+            CHECK(!bound);
+        }
     }
 
     // Bind through the stream and consumer names, without a subject.
@@ -1324,7 +1353,7 @@ test_sequence_mismatch(void)
     }
     CHECK_STATUS(natsSubscription_GetSequenceMismatch(&csm, sub), NATS_NOT_FOUND);
 
-    // The server says it sent consumer sequence 5; the client got 2.
+    // A heartbeat reports consumer sequence 5 as sent; the client got 2.
     raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
              "Nats-Last-Consumer: 5\r\nNats-Last-Stream: 7\r\n");
     CHECK_STATUS(next_until_mismatch(sub, 3000), NATS_MISMATCH);
@@ -1348,32 +1377,64 @@ test_sequence_mismatch(void)
         CHECK_STATUS(s, NATS_NOT_FOUND);
     }
 
-    // A flow-control request is answered with an empty message at once
-    // when every message before it was delivered, and so is the reply
-    // subject a stalled consumer puts in a heartbeat.
+    // The library replies to a flow-control request with an empty message
+    // at once when every message before it was delivered. It does the same
+    // for the reply subject a stalled consumer puts in a heartbeat.
     {
         natsSubscription    *fc = NULL;
         natsMsg             *reply = NULL;
 
-        CHECK_OK(natsConnection_SubscribeSync(&fc, nc, "sm.fc.>"));
+        CHECK_OK(natsConnection_SubscribeSync(&fc, nc, "smfc.>"));
         CHECK_OK(natsConnection_Flush(nc));
-        raw_hpub(natsSubscription_GetSubject(sub), "sm.fc.request", "NATS/1.0 100 FlowControl Request", "");
+        raw_hpub(natsSubscription_GetSubject(sub), "smfc.request", "NATS/1.0 100 FlowControl Request", "");
         CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
         if (reply != NULL)
         {
-            CHECK_STR(natsMsg_GetSubject(reply), "sm.fc.request");
+            CHECK_STR(natsMsg_GetSubject(reply), "smfc.request");
             CHECK_INT(natsMsg_GetDataLength(reply), 0);
         }
         natsMsg_Destroy(reply);
         reply = NULL;
         raw_hpub(natsSubscription_GetSubject(sub), NULL, "NATS/1.0 100 Idle Heartbeat",
-                 "Nats-Last-Consumer: 2\r\nNats-Consumer-Stalled: sm.fc.stalled\r\n");
+                 "Nats-Last-Consumer: 2\r\nNats-Consumer-Stalled: smfc.stalled\r\n");
         CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
         if (reply != NULL)
-            CHECK_STR(natsMsg_GetSubject(reply), "sm.fc.stalled");
+            CHECK_STR(natsMsg_GetSubject(reply), "smfc.stalled");
         natsMsg_Destroy(reply);
         // Neither control message reached the application.
         check_no_msg(sub, 100);
+
+        // With messages still queued, the reply waits until the
+        // application has taken every message that came before the request.
+        ju_publish(js, "sm.a", "q", 3);
+        {
+            int64_t deadline = tu_now_ms() + 3000;
+            int     pending  = 0;
+
+            while ((pending < 3) && (tu_now_ms() < deadline))
+            {
+                natsSubscription_GetPending(sub, &pending, NULL);
+                if (pending < 3)
+                    tu_sleep_ms(5);
+            }
+            CHECK_INT(pending, 3);
+        }
+        raw_hpub(natsSubscription_GetSubject(sub), "smfc.later", "NATS/1.0 100 FlowControl Request", "");
+        for (i = 0; i < 3; i++)
+        {
+            natsMsg *msg = NULL;
+
+            reply = NULL;
+            CHECK_STATUS(natsSubscription_NextMsg(&reply, fc, 150), NATS_TIMEOUT);
+            natsMsg_Destroy(reply);
+            msg = next_with_data(sub, NULL);
+            natsMsg_Destroy(msg);
+        }
+        reply = NULL;
+        CHECK_OK(natsSubscription_NextMsg(&reply, fc, 3000));
+        if (reply != NULL)
+            CHECK_STR(natsMsg_GetSubject(reply), "smfc.later");
+        natsMsg_Destroy(reply);
         natsSubscription_Destroy(fc);
     }
     CHECK_OK(natsSubscription_Unsubscribe(sub));
@@ -1384,7 +1445,8 @@ test_sequence_mismatch(void)
     CHECK_OK(js_Subscribe(&asub, js, "sm.a", on_count, &c, NULL, NULL, NULL));
     if (asub != NULL)
     {
-        CHECK(tu_wait_for_count(&c.count, 2, 5000));
+        // The stream has 5 messages now.
+        CHECK(tu_wait_for_count(&c.count, 5, 5000));
         raw_hpub(natsSubscription_GetSubject(asub), NULL, "NATS/1.0 100 Idle Heartbeat",
                  "Nats-Last-Consumer: 9\r\n");
         raw_hpub(natsSubscription_GetSubject(asub), NULL, "NATS/1.0 100 Idle Heartbeat",
@@ -1394,7 +1456,8 @@ test_sequence_mismatch(void)
         tu_sleep_ms(200);
         CHECK_INT(atomic_load(&mismatch_errors), 1);
         CHECK_OK(natsSubscription_GetSequenceMismatch(&csm, asub));
-        CHECK_INT(csm.ConsumerClient, 2);
+        CHECK_INT(csm.Stream, 5);
+        CHECK_INT(csm.ConsumerClient, 5);
         CHECK_INT(csm.ConsumerServer, 9);
         CHECK_OK(natsSubscription_Unsubscribe(asub));
         natsSubscription_Destroy(asub);
@@ -1403,8 +1466,8 @@ test_sequence_mismatch(void)
     ju_close(nc, js);
 }
 
-// An ordered consumer told by a heartbeat that it missed messages
-// replaces its consumer and resumes after the last message it delivered.
+// An ordered consumer whose heartbeat reports a gap replaces its consumer
+// and resumes after the last message it delivered.
 static void
 test_ordered_reset_on_mismatch(void)
 {

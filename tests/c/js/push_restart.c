@@ -104,7 +104,7 @@ test_missed_heartbeat(void)
     ju_add_stream(js, "HB", "hb.>");
 
     jsSubOptions_Init(&so);
-    so.Config.Heartbeat = 200 * MS_NS;
+    so.Config.Heartbeat = 500 * MS_NS;
     CHECK_OK(js_Subscribe(&sub, js, "hb.a", noop_handler, NULL, NULL, &so, NULL));
     if (sub == NULL)
     {
@@ -112,7 +112,7 @@ test_missed_heartbeat(void)
         return;
     }
     // Heartbeats flow: nothing is reported while the server runs.
-    tu_sleep_ms(1000);
+    tu_sleep_ms(1500);
     CHECK_INT(atomic_load(&missed_hb), 0);
 
     // A stopped server sends no heartbeats: the library reports the miss
@@ -120,17 +120,17 @@ test_missed_heartbeat(void)
     start = tu_now_ms();
     if (ctl("stop"))
     {
-        CHECK(tu_wait_for_count(&missed_hb, 1, 3000));
-        CHECK(tu_now_ms() - start >= 200);
+        CHECK(tu_wait_for_count(&missed_hb, 1, 4000));
+        CHECK(tu_now_ms() - start >= 500);
         CHECK(missed_hb_sub == sub);
         ctl("cont");
     }
     // Once the server is back, heartbeats come again and reports stop.
-    tu_sleep_ms(800);
+    tu_sleep_ms(1200);
     {
         int before = atomic_load(&missed_hb);
 
-        tu_sleep_ms(1000);
+        tu_sleep_ms(1500);
         CHECK_INT(atomic_load(&missed_hb), before);
     }
 
