@@ -13,6 +13,11 @@
 //! (404, 408, 409, ...), a heartbeat was missed, or a request could not be
 //! sent. The completion handler then runs with that status, or `Ok` when
 //! the application unsubscribed, or `ConnectionClosed`.
+//!
+//! NOTE: a request the server loses (it restarted while the request was
+//! pending) is not sent again, as in cnats 3.13. With a heartbeat the
+//! subscription then ends with `MissedHeartbeat`; without one it waits
+//! for its timeout, or indefinitely when it has none.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
