@@ -2272,6 +2272,20 @@ natsStatus js_PullSubscribeAsync(struct natsSubscription **newsub,
                                  jsErrCode *errCode);
 
 /**
+ * Unpins the subscription pinned to priority group `group` of consumer
+ * `consumer` (priority policy `pinned_client`), so that the server pins
+ * another pull subscription. The group must be 1 to 16 characters of
+ * `[A-Za-z0-9-_/=]` (`NATS_INVALID_ARG`). A missing consumer returns
+ * `NATS_NOT_FOUND` with `errCode` 10014 and the last error cleared.
+ */
+natsStatus js_UnpinConsumer(struct jsCtx *js,
+                            const char *stream,
+                            const char *consumer,
+                            const char *group,
+                            struct jsOptions *opts,
+                            jsErrCode *errCode);
+
+/**
  * Initializes subscribe options: every field zero, NULL or false, and the
  * consumer config's deliver, ack and replay policies -1 (unset, so the
  * defaults apply). Returns `NATS_INVALID_ARG` when `opts` is NULL.

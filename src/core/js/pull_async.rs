@@ -13,6 +13,11 @@
 //! (404, 408, 409, ...), a heartbeat was missed, or a request could not be
 //! sent. The completion handler then runs with that status, or `Ok` when
 //! the application unsubscribed, or `ConnectionClosed`.
+//!
+//! NOTE: a request the server loses (it restarted while the request was
+//! pending) is not sent again, as in cnats 3.13. With a heartbeat the
+//! subscription then ends with `MissedHeartbeat`; without one it waits
+//! for its timeout, or indefinitely when it has none.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -21,7 +26,7 @@ use parking_lot::Mutex;
 
 use super::pull::{classify, FetchRequest, Fetched, PullState, DEFAULT_ASYNC_FETCH_SIZE, PIN_ID_HEADER};
 use crate::core::status::{Error, Result, Status};
-use crate::core::sub::MessageHandler;
+use crate::core::sub::{Closed, MessageHandler};
 use crate::core::{Message, Subscription};
 
 /// Runs once when an asynchronous pull subscription has stopped, with the
@@ -53,7 +58,7 @@ pub struct AsyncPullOptions {
     pub min_pending: i64,
     /// Priority groups: minimum messages waiting for acknowledgment.
     pub min_ack_pending: i64,
-    /// Messages per request; 0 means [`DEFAULT_ASYNC_FETCH_SIZE`].
+    /// Messages per request; 0 means 128, the default of cnats 3.13.
     pub fetch_size: i32,
     /// Send the next request when this many requested messages are still
     /// to come, instead of waiting for the current request to be used up.
@@ -214,20 +219,18 @@ impl AsyncPull {
         }
     }
 
-    /// Returns the status that ends the subscription because of time:
-    /// `timeout` passed, or (when `idle`, that is nothing is queued) the
-    /// server was silent for two heartbeat intervals.
-    fn expired(&self, idle: bool) -> Option<Status> {
-        if !self.opts.timeout.is_zero() && self.start.elapsed() >= self.opts.timeout {
-            return Some(Status::Timeout);
+    /// Returns whether the subscription's `timeout` has passed.
+    fn timed_out(&self) -> bool {
+        !self.opts.timeout.is_zero() && self.start.elapsed() >= self.opts.timeout
+    }
+
+    /// Returns whether the server was silent for two heartbeat intervals.
+    fn missed_heartbeat(&self) -> bool {
+        if self.opts.heartbeat.is_zero() {
+            return false;
         }
-        if idle && !self.opts.heartbeat.is_zero() {
-            let last = self.progress.lock().last_activity;
-            if last.elapsed() >= self.opts.heartbeat * 2 {
-                return Some(Status::MissedHeartbeat);
-            }
-        }
-        None
+        let last = self.progress.lock().last_activity;
+        last.elapsed() >= self.opts.heartbeat * 2
     }
 
     fn on_message(&self, sub: &Subscription, msg: Option<Message>) {
@@ -237,11 +240,13 @@ impl AsyncPull {
         if self.progress.lock().ended.is_some() {
             return;
         }
-        if let Some(status) = self.expired(msg.is_none()) {
-            self.end(sub, status);
-            return;
-        }
         let Some(msg) = msg else {
+            // An idle tick: nothing is queued.
+            if self.timed_out() {
+                self.end(sub, Status::Timeout);
+            } else if self.missed_heartbeat() {
+                self.end(sub, Status::MissedHeartbeat);
+            }
             return;
         };
         self.progress.lock().last_activity = Instant::now();
@@ -251,8 +256,22 @@ impl AsyncPull {
             Fetched::End(e) => Next::End(e.status),
             Fetched::User(msg) => self.deliver(sub, msg),
         };
+        // A draining subscription only delivers what it already received,
+        // and one the callback unsubscribed needs nothing more.
+        let (stopping, queue_empty) = {
+            let st = sub.inner.state.lock();
+            (st.drain.is_some() || st.closed != Closed::Open, st.queue_is_empty())
+        };
         match next {
             Next::End(status) => self.end(sub, status),
+            Next::Continue if stopping => {}
+            // Past the timeout, the messages already received are still
+            // delivered, then the subscription ends.
+            Next::Continue if self.timed_out() => {
+                if queue_empty {
+                    self.end(sub, Status::Timeout);
+                }
+            }
             Next::Continue => {
                 if let Err(e) = self.fetch_more(sub) {
                     log::debug!("pull request of subscription {} failed: {e}", sub.id());
@@ -337,6 +356,10 @@ impl AsyncPull {
             0
         } else {
             let left = self.opts.timeout.saturating_sub(self.start.elapsed());
+            if left.is_zero() {
+                // A request without expiration would outlive the timeout.
+                return Ok(());
+            }
             i64::try_from(left.as_nanos()).unwrap_or(i64::MAX)
         };
         let req = FetchRequest {

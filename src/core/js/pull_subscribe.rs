@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::consumer::{AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy};
-use super::context::{check_consumer_name, to_json, JetStream, RequestOptions};
+use super::context::{
+    check_consumer_name, check_stream_name, decode_reply, to_json, JetStream, RequestOptions,
+};
 use super::error::{JsError, JsResult};
 use super::json;
 use super::jssub::{JsSub, JsSubKind};
@@ -48,11 +50,6 @@ pub struct PullSubscribeOptions {
     pub replay_policy_set: bool,
 }
 
-#[derive(Serialize)]
-struct StreamBySubject<'a> {
-    subject: &'a str,
-}
-
 fn config_mismatch(field: &str, user: impl std::fmt::Display, server: impl std::fmt::Display) -> JsError {
     JsError::new(
         Status::Err,
@@ -72,6 +69,7 @@ fn quoted(value: &Option<String>) -> String {
 }
 
 /// Checks that an existing consumer has every value the application set.
+/// The messages print policies and flags as numbers, as cnats does.
 pub(crate) fn check_config(
     server: &ConsumerConfig,
     user: &ConsumerConfig,
@@ -80,6 +78,7 @@ pub(crate) fn check_config(
     if string_differs(&user.durable, &server.durable) {
         return Err(config_mismatch("durable", quoted(&user.durable), quoted(&server.durable)));
     }
+
     if string_differs(&user.description, &server.description) {
         return Err(config_mismatch(
             "description",
@@ -87,45 +86,55 @@ pub(crate) fn check_config(
             quoted(&server.description),
         ));
     }
+
     if opts.deliver_policy_set && user.deliver_policy != server.deliver_policy {
         return Err(config_mismatch(
             "deliver policy",
-            format!("{:?}", user.deliver_policy),
-            format!("{:?}", server.deliver_policy),
+            user.deliver_policy as i32,
+            server.deliver_policy as i32,
         ));
     }
+
     if user.opt_start_seq > 0 && user.opt_start_seq != server.opt_start_seq {
         return Err(config_mismatch("optional start sequence", user.opt_start_seq, server.opt_start_seq));
     }
+
     if user.opt_start_time > 0 && user.opt_start_time != server.opt_start_time {
         return Err(config_mismatch("optional start time", user.opt_start_time, server.opt_start_time));
     }
+
     if opts.ack_policy_set && user.ack_policy != server.ack_policy {
         return Err(config_mismatch(
             "ack policy",
-            format!("{:?}", user.ack_policy),
-            format!("{:?}", server.ack_policy),
+            user.ack_policy as i32,
+            server.ack_policy as i32,
         ));
     }
+
     if user.ack_wait > 0 && user.ack_wait != server.ack_wait {
         return Err(config_mismatch("ack wait", user.ack_wait, server.ack_wait));
     }
+
     if user.max_deliver > 0 && user.max_deliver != server.max_deliver {
         return Err(config_mismatch("max deliver", user.max_deliver, server.max_deliver));
     }
+
     if !user.backoff.is_empty() && user.backoff.len() != server.backoff.len() {
         return Err(config_mismatch("backoff list length", user.backoff.len(), server.backoff.len()));
     }
+
     if opts.replay_policy_set && user.replay_policy != server.replay_policy {
         return Err(config_mismatch(
             "replay policy",
-            format!("{:?}", user.replay_policy),
-            format!("{:?}", server.replay_policy),
+            user.replay_policy as i32,
+            server.replay_policy as i32,
         ));
     }
+
     if user.rate_limit > 0 && user.rate_limit != server.rate_limit {
         return Err(config_mismatch("rate limit", user.rate_limit, server.rate_limit));
     }
+
     if string_differs(&user.sample_frequency, &server.sample_frequency) {
         return Err(config_mismatch(
             "sample frequency",
@@ -133,24 +142,35 @@ pub(crate) fn check_config(
             quoted(&server.sample_frequency),
         ));
     }
+
     if user.max_waiting > 0 && user.max_waiting != server.max_waiting {
         return Err(config_mismatch("max waiting", user.max_waiting, server.max_waiting));
     }
+
     if user.max_ack_pending > 0 && user.max_ack_pending != server.max_ack_pending {
         return Err(config_mismatch("max ack pending", user.max_ack_pending, server.max_ack_pending));
     }
+
     if user.flow_control && !server.flow_control {
         return Err(config_mismatch("flow control", "'true'", "'false'"));
     }
+
     if user.heartbeat > 0 && user.heartbeat != server.heartbeat {
         return Err(config_mismatch("heartbeat", user.heartbeat, server.heartbeat));
     }
+
     if user.headers_only != server.headers_only {
-        return Err(config_mismatch("headers only", user.headers_only, server.headers_only));
+        return Err(config_mismatch(
+            "headers only",
+            u8::from(user.headers_only),
+            u8::from(server.headers_only),
+        ));
     }
+
     if user.max_request_batch > 0 && user.max_request_batch != server.max_request_batch {
         return Err(config_mismatch("max request batch", user.max_request_batch, server.max_request_batch));
     }
+
     if user.max_request_expires > 0 && user.max_request_expires != server.max_request_expires {
         return Err(config_mismatch(
             "max request expires",
@@ -158,6 +178,7 @@ pub(crate) fn check_config(
             server.max_request_expires,
         ));
     }
+
     if user.inactive_threshold > 0 && user.inactive_threshold != server.inactive_threshold {
         return Err(config_mismatch(
             "inactive threshold",
@@ -165,11 +186,17 @@ pub(crate) fn check_config(
             server.inactive_threshold,
         ));
     }
+
     if user.replicas > 0 && user.replicas != server.replicas {
         return Err(config_mismatch("replicas", user.replicas, server.replicas));
     }
+
     if user.memory_storage != server.memory_storage {
-        return Err(config_mismatch("memory storage", user.memory_storage, server.memory_storage));
+        return Err(config_mismatch(
+            "memory storage",
+            u8::from(user.memory_storage),
+            u8::from(server.memory_storage),
+        ));
     }
     Ok(())
 }
@@ -222,23 +249,6 @@ const NO_FLOW_CONTROL_FOR_QUEUE: &str =
     "a queue subscription cannot be created for a consumer with flow control";
 
 impl JetStream {
-    /// Returns the first stream that stores `subject`.
-    pub(crate) fn stream_by_subject(&self, subject: &str, opts: Option<&RequestOptions>) -> JsResult<String> {
-        let call = self.call_options(opts);
-        let body = to_json(&StreamBySubject { subject })?;
-        let reply = self.api_request(&call, "STREAM.NAMES", &body, call.wait)?;
-        #[derive(serde::Deserialize, Default)]
-        #[serde(default)]
-        struct Names {
-            #[serde(deserialize_with = "json::nullable")]
-            streams: Vec<String>,
-        }
-        let names: Option<Names> = super::context::decode_reply(&reply, &[])?;
-        names
-            .and_then(|n| n.streams.into_iter().next())
-            .ok_or_else(|| JsError::new(Status::Err, "no stream matches subject"))
-    }
-
     /// Creates a pull subscription on `subject` (which may be empty when
     /// binding to a stream and consumer). It binds to the consumer named by
     /// `opts.consumer` or the durable name when that consumer exists, and
@@ -304,7 +314,7 @@ impl JetStream {
         let stream = match stream_opt {
             Some(s) => s,
             // `subject` is set whenever the stream is not (checked above).
-            None => self.stream_by_subject(subject.unwrap_or_default(), call)?,
+            None => self.stream_name_by_subject(subject.unwrap_or_default(), call)?,
         };
 
         let mut existing: Option<ConsumerInfo> = None;
@@ -360,6 +370,7 @@ impl JetStream {
         let wildcard = format!("{inbox}.*");
         let mut js_sub = JsSub::new(self.clone(), JsSubKind::Pull, &stream, &consumer_name, created);
         js_sub.ack_none = config.ack_policy == AckPolicy::None;
+        js_sub.manual_ack = opts.manual_ack;
         js_sub.pull = Some(Arc::new(PullState::new(self.prefix(), &stream, &consumer_name, &inbox)));
         js_sub.async_pull = async_pull.clone();
         let (handler, idle) = match &async_pull {
@@ -394,5 +405,82 @@ fn raise_pending_limits(sub: &Subscription, max_ack_pending: i64) {
         let bytes = bytes.max(max_ack_pending.saturating_mul(1024 * 1024));
         let clamp = |v: i64| v.min(i64::from(i32::MAX));
         let _ = sub.set_pending_limits(clamp(max_ack_pending), clamp(bytes));
+    }
+}
+
+/// Checks a priority group name: 1 to 16 characters of `A-Z`, `a-z`,
+/// `0-9`, `-`, `_`, `/` and `=`, as the server requires.
+fn check_group_name(group: &str) -> JsResult<()> {
+    if group.is_empty() {
+        return Err(JsError::invalid_arg("group must not be empty"));
+    }
+    if group.chars().count() > 16 {
+        return Err(JsError::invalid_arg("group must not be longer than 16 characters"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '=');
+    if !group.chars().all(allowed) {
+        return Err(JsError::invalid_arg("group must contain only [A-Za-z0-9-_/=]"));
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct UnpinRequest<'a> {
+    group: &'a str,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct UnpinResponse {
+    success: Option<bool>,
+}
+
+impl JetStream {
+    /// Unpins the client pinned to priority group `group` of a consumer
+    /// with the `pinned_client` policy, so that the server pins another
+    /// one (nats-server 2.11+).
+    pub fn unpin_consumer(
+        &self,
+        stream: &str,
+        consumer: &str,
+        group: &str,
+        opts: Option<&RequestOptions>,
+    ) -> JsResult<()> {
+        check_stream_name(stream)?;
+        check_consumer_name(consumer, false)?;
+        check_group_name(group)?;
+        let call = self.call_options(opts);
+        let body = to_json(&UnpinRequest { group })?;
+        let reply = self.api_request(
+            &call,
+            &format!("CONSUMER.UNPIN.{stream}.{consumer}"),
+            &body,
+            call.wait,
+        )?;
+        // nats-server 2.15 replies with only the response type: no error
+        // means success. An explicit `"success": false` is a failure.
+        let not_found = [JsError::STREAM_NOT_FOUND, JsError::CONSUMER_NOT_FOUND];
+        let result: Option<UnpinResponse> = decode_reply(&reply, &not_found)?;
+        if result.is_some_and(|r| r.success == Some(false)) {
+            return Err(JsError::new(
+                Status::Err,
+                format!("failed to unpin group '{group}' at consumer '{consumer}'"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_checked() {
+        assert!(check_group_name("G-1_a/b=").is_ok());
+        assert!(check_group_name("").is_err());
+        assert!(check_group_name("abcdefghijklmnopq").is_err());
+        assert!(check_group_name("bad group").is_err());
+        assert!(check_group_name("a.b").is_err());
     }
 }

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use libc::{c_char, c_int, c_void};
 
-use super::alloc::{boxed_msg, c_array, c_len, read_enum, read_str, read_str_array};
-use super::context::{fail, js_ref, read_request_options, reset_err_code, OnNotFound};
+use super::alloc::{boxed_msg, c_array, c_len, read_enum, read_str, read_str_array, read_string};
+use super::context::{fail, js_ref, read_request_options, reset_err_code, with_js, OnNotFound};
 use super::convert_consumer::read_consumer_config;
 use super::errcode::jsErrCode;
 use super::types::{jsCtx, jsFetchRequest, jsOptions, jsOptionsPullSubscribeAsync, jsSubOptions};
+use crate::core::js::ack::AckKind;
 use crate::core::js::{
     AsyncPull, AsyncPullOptions, FetchCompleteHandler, FetchNextHandler, FetchRequest, JsError,
     PullSubscribeOptions,
@@ -247,30 +248,14 @@ unsafe fn subscribe(
     )
 }
 
-/// Value of `js_AckNone` in `jsAckPolicy`.
-const ACK_POLICY_NONE: c_int = 1;
-
-/// Acknowledges a message the callback left unacknowledged.
-fn auto_ack(msg: &mut Message) {
-    if msg.is_acked() {
-        return;
-    }
-    let (Some(js), Some(reply)) = (msg.js_sub().cloned(), msg.reply().map(str::to_string)) else {
-        return;
-    };
-    msg.set_acked();
-    if let Err(e) = js.js.connection().publish(&reply, b"+ACK") {
-        log::debug!("automatic acknowledgment to {reply} failed: {e}");
-    }
-}
-
-/// Wraps the application's callback. Unless `manual_ack`, the message is
-/// acknowledged after the callback returns (if the callback did not ack,
-/// nak or term it), as cnats does.
+/// Wraps the application's callback. Unless the subscription acknowledges
+/// manually or its consumer needs no acks, the message is acknowledged
+/// after the callback returns (when the callback did not ack, nak or term
+/// it), as cnats does. A `natsMsg_Destroy` in the callback is then
+/// deferred until after that ack.
 fn message_handler(
     cb: unsafe extern "C" fn(*mut natsConnection, *mut natsSubscription, *mut natsMsg, *mut c_void),
     closure: *mut c_void,
-    auto: bool,
 ) -> MessageHandler {
     let closure = SendPtr(closure);
     Arc::new(move |sub: &Subscription, msg: Option<Message>| {
@@ -278,7 +263,8 @@ fn message_handler(
         let Some(mut msg) = msg else {
             return;
         };
-        if auto {
+        let auto_ack = sub.js_sub().is_some_and(|js| !js.manual_ack && !js.ack_none);
+        if auto_ack {
             msg.set_no_destroy(true);
         }
         let ptr = boxed_msg(msg);
@@ -289,10 +275,12 @@ fn message_handler(
                 ptr,
                 closure.0,
             );
-            if auto {
-                let mut owned = Box::from_raw(ptr);
-                owned.msg.set_no_destroy(false);
-                auto_ack(&mut owned.msg);
+        }
+        if auto_ack {
+            let mut owned = unsafe { Box::from_raw(ptr) };
+            owned.msg.set_no_destroy(false);
+            if let Err(e) = owned.msg.js_ack(AckKind::Ack, false, Duration::ZERO) {
+                log::debug!("auto-ack of a message of subscription {} failed: {e}", sub.id());
             }
         }
     })
@@ -417,9 +405,7 @@ pub unsafe extern "C" fn js_PullSubscribeAsync(
         if js.is_null() {
             return null_arg(F, "js");
         }
-        let auto = opts.is_null()
-            || (!(*opts).ManualAck && read_enum(addr_of!((*opts).Config.AckPolicy)) != ACK_POLICY_NONE);
-        let async_pull = AsyncPull::new(async_opts, message_handler(cb, msgCBClosure, auto));
+        let async_pull = AsyncPull::new(async_opts, message_handler(cb, msgCBClosure));
         let ctx = js_ref(js);
         let sub = match subscribe(&ctx, subject, durable, jsOpts, opts, Some(async_pull.clone())) {
             Ok(s) => s,
@@ -432,4 +418,33 @@ pub unsafe extern "C" fn js_PullSubscribeAsync(
         *newsub = sub.into_raw() as *mut natsSubscription;
         natsStatus::NATS_OK
     })
+}
+
+/// Unpins the subscription pinned to priority group `group` of consumer
+/// `consumer` (priority policy `pinned_client`), so that the server pins
+/// another pull subscription. The group must be 1 to 16 characters of
+/// `[A-Za-z0-9-_/=]` (`NATS_INVALID_ARG`). A missing consumer returns
+/// `NATS_NOT_FOUND` with `errCode` 10014 and the last error cleared.
+#[no_mangle]
+pub unsafe extern "C" fn js_UnpinConsumer(
+    js: *mut jsCtx,
+    stream: *const c_char,
+    consumer: *const c_char,
+    group: *const c_char,
+    opts: *mut jsOptions,
+    errCode: *mut jsErrCode,
+) -> natsStatus {
+    with_js(
+        "js_UnpinConsumer",
+        js,
+        errCode,
+        OnNotFound::ClearFor(jsErrCode::JSConsumerNotFoundErr as u16),
+        |ctx| {
+            let stream = read_string("stream", stream)?;
+            let consumer = read_string("consumer", consumer)?;
+            let group = read_string("group", group)?;
+            let options = read_request_options(opts)?;
+            ctx.unpin_consumer(&stream, &consumer, &group, options.as_ref())
+        },
+    )
 }

@@ -1,4 +1,5 @@
 // Pull subscriptions: js_PullSubscribe binding and creating consumers,
+// js_UnpinConsumer,
 // natsSubscription_Fetch and natsSubscription_FetchRequest (batch, expires,
 // no wait, max bytes, heartbeats, priority groups, status messages), bad
 // input, and js_PullSubscribeAsync with its limits and handlers.
@@ -13,23 +14,18 @@
 
 #define MS_NS ((int64_t) 1000000)
 
-// jsSubOptions as jsSubOptions_Init leaves it: zeroes, policies unset.
+// Initializes subscribe options and checks the call.
 static void
 pu_sub_options(jsSubOptions *so)
 {
-    memset(so, 0, sizeof(*so));
-    so->Config.AckPolicy = -1;
-    so->Config.DeliverPolicy = -1;
-    so->Config.ReplayPolicy = -1;
+    CHECK_OK(jsSubOptions_Init(so));
 }
 
-// Acknowledges a message by publishing +ACK to its reply subject.
+// Acknowledges a message with natsMsg_Ack.
 static void
 pu_ack(natsConnection *nc, natsMsg *msg)
 {
-    CHECK(natsMsg_GetReply(msg) != NULL);
-    if (natsMsg_GetReply(msg) != NULL)
-        CHECK_OK(natsConnection_PublishString(nc, natsMsg_GetReply(msg), "+ACK"));
+    CHECK_OK(natsMsg_Ack(msg, NULL));
 }
 
 // Checks that `list` contains `count` messages "<prefix>-<first + i>".
@@ -161,6 +157,18 @@ test_pull_subscribe_bad_input(void)
     CHECK_ERR(js_PullSubscribe(&sub, js, "pbad.a", "PULLD", NULL, &so, &jerr), NATS_ERR);
     CHECK_LAST_ERROR_CONTAINS("configuration requests ack wait");
     CHECK(sub == NULL);
+    pu_sub_options(&so);
+    so.Config.DeliverPolicy = js_DeliverLast;
+    CHECK_ERR(js_PullSubscribe(&sub, js, "pbad.a", "PULLD", NULL, &so, &jerr), NATS_ERR);
+    CHECK_LAST_ERROR_CONTAINS("configuration requests deliver policy to be 1, but consumer's value is 0");
+    // Options that match bind to it.
+    pu_sub_options(&so);
+    so.Config.DeliverPolicy = js_DeliverAll;
+    so.Config.AckPolicy = js_AckExplicit;
+    so.Config.AckWait = 30000 * MS_NS;
+    CHECK_OK(js_PullSubscribe(&sub, js, "pbad.a", "PULLD", NULL, &so, &jerr));
+    natsSubscription_Destroy(sub);
+    sub = NULL;
 
     // The subject must match the consumer's filter.
     jsConsumerConfig_Init(&cc);
@@ -199,6 +207,21 @@ test_pull_subscribe_create_and_bind(void)
     CHECK(sub != NULL);
     CHECK(natsSubscription_IsValid(sub));
     CHECK(pu_consumer_exists(js, "PCB", "NEWD"));
+    {
+        jsConsumerInfo *ci = NULL;
+
+        CHECK_OK(natsSubscription_GetConsumerInfo(&ci, sub, NULL, &jerr));
+        CHECK(ci != NULL);
+        if (ci != NULL)
+        {
+            CHECK_STR(ci->Stream, "PCB");
+            CHECK_STR(ci->Name, "NEWD");
+            CHECK_INT(ci->NumPending, 3);
+            CHECK(ci->Config->DeliverSubject == NULL);
+            CHECK_STR(ci->Config->FilterSubject, "pcb.a");
+        }
+        jsConsumerInfo_Destroy(ci);
+    }
     CHECK_OK(natsSubscription_Fetch(&list, sub, 3, 5000, &jerr));
     pu_check_list(&list, "m", 0, 3);
     natsMsgList_Destroy(&list);
@@ -213,6 +236,15 @@ test_pull_subscribe_create_and_bind(void)
     CHECK_OK(natsSubscription_Fetch(&list, sub, 1, 5000, &jerr));
     pu_check_list(&list, "m", 0, 1);
     natsMsgList_Destroy(&list);
+    {
+        jsConsumerInfo *ci = NULL;
+
+        CHECK_OK(natsSubscription_GetConsumerInfo(&ci, sub, NULL, &jerr));
+        CHECK(ci != NULL);
+        if (ci != NULL)
+            CHECK_INT(ci->NumAckPending, 1);
+        jsConsumerInfo_Destroy(ci);
+    }
     CHECK_OK(natsSubscription_Unsubscribe(sub));
     CHECK_INT(pu_consumer_count(js, "PCB"), 0);
     natsSubscription_Destroy(sub);
@@ -326,6 +358,54 @@ test_fetch_batches(void)
     ju_close(nc, js);
 }
 
+static void *
+pu_fetch_in_thread(void *arg)
+{
+    natsSubscription    *sub = (natsSubscription *) arg;
+    natsMsgList         list;
+
+    CHECK_STATUS(natsSubscription_Fetch(&list, sub, 1, 1500, NULL), NATS_TIMEOUT);
+    return NULL;
+}
+
+static void
+test_fetch_concurrent_rejected(void)
+{
+    natsConnection      *nc  = NULL;
+    jsCtx               *js  = NULL;
+    natsSubscription    *sub = NULL;
+    natsMsgList         list;
+    jsErrCode           jerr = 0;
+    pthread_t           thread;
+
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    ju_add_stream(js, "PCC", "pcc.>");
+    CHECK_OK(js_PullSubscribe(&sub, js, "pcc.a", "D", NULL, NULL, &jerr));
+    if (sub == NULL)
+    {
+        ju_close(nc, js);
+        return;
+    }
+
+    // A second fetch while one waits on the same subscription fails.
+    pthread_create(&thread, NULL, pu_fetch_in_thread, sub);
+    tu_sleep_ms(300);
+    CHECK_ERR(natsSubscription_Fetch(&list, sub, 1, 100, NULL), NATS_ERR);
+    CHECK_LAST_ERROR_CONTAINS("concurrent fetch request not allowed");
+    pthread_join(thread, NULL);
+
+    // Once it returned, fetching works again.
+    ju_publish(js, "pcc.a", "m", 1);
+    CHECK_OK(natsSubscription_Fetch(&list, sub, 1, 2000, NULL));
+    pu_check_list(&list, "m", 0, 1);
+    natsMsgList_Destroy(&list);
+
+    CHECK_OK(natsSubscription_Unsubscribe(sub));
+    natsSubscription_Destroy(sub);
+    ju_close(nc, js);
+}
+
 static void
 test_fetch_bad_input(void)
 {
@@ -373,6 +453,15 @@ test_fetch_bad_input(void)
     req.Expires = 100 * MS_NS;
     CHECK_ERR(natsSubscription_FetchRequest(&list, plain, &req), NATS_INVALID_SUBSCRIPTION);
     natsSubscription_Destroy(plain);
+
+    // A push subscription is not a pull subscription either.
+    CHECK_OK(js_SubscribeSync(&plain, js, "pfbad.push", NULL, NULL, &jerr));
+    CHECK_ERR(natsSubscription_Fetch(&list, plain, 1, 100, &jerr), NATS_INVALID_SUBSCRIPTION);
+    CHECK_LAST_ERROR_CONTAINS("not a JetStream pull subscription");
+    CHECK_ERR(natsSubscription_FetchRequest(&list, plain, &req), NATS_INVALID_SUBSCRIPTION);
+    CHECK_OK(natsSubscription_Unsubscribe(plain));
+    natsSubscription_Destroy(plain);
+    plain = NULL;
 
     // NextMsg does not apply to a pull subscription.
     CHECK_ERR(natsSubscription_NextMsg(&msg, sub, 100), NATS_INVALID_SUBSCRIPTION);
@@ -747,7 +836,7 @@ test_fetch_missed_heartbeat(void)
         return;
     }
 
-    // The fake server never answers, so no heartbeat comes.
+    // The fake server never replies, so no heartbeat comes.
     jsFetchRequest_Init(&req);
     req.Batch = 5;
     req.Expires = 5000 * MS_NS;
@@ -774,6 +863,7 @@ test_fetch_priority_groups(void)
     jsErrCode           jerr = 0;
     const char          *groups[] = {"G"};
     const char          *pin = NULL;
+    char                first_pin[128] = "";
     int                 i;
 
     if (!ju_connect(&nc, &js, NULL))
@@ -858,9 +948,41 @@ test_fetch_priority_groups(void)
         CHECK_OK(natsMsgHeader_Get(list.Msgs[i], "Nats-Pin-Id", &pin));
         CHECK(pin != NULL);
     }
+    snprintf(first_pin, sizeof(first_pin), "%s", (pin == NULL ? "" : pin));
     natsMsgList_Destroy(&list);
     req.ID = "not-the-pin";
     CHECK_STATUS(natsSubscription_FetchRequest(&list, sub, &req), NATS_PIN_ID_MISMATCH);
+
+    // Unpinning makes the server pin the next request under a new id.
+    CHECK_OK(js_UnpinConsumer(js, "PPG", "PINNED", "G", NULL, &jerr));
+    CHECK_INT(jerr, 0);
+    ju_publish(js, "ppg.a", "u", 1);
+    req.ID = NULL;
+    req.Batch = 1;
+    CHECK_OK(natsSubscription_FetchRequest(&list, sub, &req));
+    CHECK_INT(list.Count, 1);
+    if (list.Count == 1)
+    {
+        pin = NULL;
+        CHECK_OK(natsMsgHeader_Get(list.Msgs[0], "Nats-Pin-Id", &pin));
+        CHECK(pin != NULL);
+        if (pin != NULL)
+            CHECK(strcmp(pin, first_pin) != 0);
+    }
+    natsMsgList_Destroy(&list);
+
+    CHECK_ERR(js_UnpinConsumer(NULL, "PPG", "PINNED", "G", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", "", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", NULL, NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", "abcdefghijklmnopq", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_LAST_ERROR_CONTAINS("longer than 16 characters");
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "PINNED", "bad group", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "PPG", "bad.name", "G", NULL, &jerr), NATS_INVALID_ARG);
+    CHECK_ERR(js_UnpinConsumer(js, "", "PINNED", "G", NULL, &jerr), NATS_INVALID_ARG);
+    tu_reset_last_error();
+    CHECK_STATUS(js_UnpinConsumer(js, "PPG", "MISSING", "G", NULL, &jerr), NATS_NOT_FOUND);
+    CHECK_INT(jerr, JSConsumerNotFoundErr);
+    CHECK_NO_LAST_ERROR();
 
     natsSubscription_Destroy(sub);
     ju_close(nc, js);
@@ -1190,6 +1312,42 @@ test_pull_async_timeout_and_no_wait(void)
     ju_close(nc, js);
 }
 
+static void
+pu_slow_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    tu_sleep_ms(60);
+    pu_async_msg(nc, sub, msg, closure);
+}
+
+static void
+test_pull_async_timeout_delivers_received(void)
+{
+    natsConnection      *nc  = NULL;
+    jsCtx               *js  = NULL;
+    natsSubscription    *sub = NULL;
+    jsOptions           jo;
+    jsErrCode           jerr = 0;
+
+    if (!ju_connect(&nc, &js, NULL))
+        return;
+    ju_add_stream(js, "PATD", "patd.>");
+    ju_publish(js, "patd.a", "m", 10);
+
+    // The 10 messages arrive at once, and the slow callback is still
+    // working through them when the timeout passes: they are all
+    // delivered before the subscription ends.
+    pu_async_reset(nc, false);
+    pu_async_options(&jo);
+    jo.PullSubscribeAsync.Timeout = 250;
+    CHECK_OK(js_PullSubscribeAsync(&sub, js, "patd.a", "D", pu_slow_msg, NULL, &jo, NULL, &jerr));
+    CHECK(tu_wait_for_flag(&pu_state.done, 5000));
+    CHECK_INT(atomic_load(&pu_state.messages), 10);
+    CHECK_STR(pu_state.last, "m-9");
+    CHECK_INT(pu_state.status, NATS_TIMEOUT);
+    natsSubscription_Destroy(sub);
+    ju_close(nc, js);
+}
+
 static atomic_int pu_next_calls;
 
 // Asks for 2 messages per request, 3 requests in all.
@@ -1229,8 +1387,8 @@ test_pull_async_next_handler(void)
     ju_add_stream(js, "PAN", "pan.>");
     ju_publish(js, "pan.a", "m", 20);
 
-    // The handler asks for 2 messages at a time; after its third request
-    // no more come and the timeout ends the subscription.
+    // The handler requests 2 messages at a time. After its third request
+    // no more come, and the timeout ends the subscription.
     atomic_store(&pu_next_calls, 0);
     pu_async_reset(nc, false);
     pu_async_options(&jo);
@@ -1410,6 +1568,22 @@ test_pull_drain_deletes_consumer(void)
         tu_sleep_ms(50);
     CHECK(!pu_consumer_exists(js, "PDR", "D"));
     natsSubscription_Destroy(sub);
+    sub = NULL;
+
+    // Draining a subscription bound to an existing durable keeps it.
+    {
+        jsConsumerConfig cc;
+
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = "BOUND";
+        CHECK_OK(js_AddConsumer(NULL, js, "PDR", &cc, NULL, &jerr));
+    }
+    CHECK_OK(js_PullSubscribe(&sub, js, "pdr.a", "BOUND", NULL, NULL, &jerr));
+    CHECK_OK(natsSubscription_Drain(sub));
+    CHECK_OK(natsSubscription_WaitForDrainCompletion(sub, 5000));
+    tu_sleep_ms(200);
+    CHECK(pu_consumer_exists(js, "PDR", "BOUND"));
+    natsSubscription_Destroy(sub);
     ju_close(nc, js);
 }
 
@@ -1423,6 +1597,7 @@ main(int argc, char **argv)
     RUN_TEST(test_pull_subscribe_create_and_bind);
     RUN_TEST(test_fetch_batches);
     RUN_TEST(test_fetch_bad_input);
+    RUN_TEST(test_fetch_concurrent_rejected);
     RUN_TEST(test_fetch_request_no_wait_and_expires);
     RUN_TEST(test_fetch_max_bytes);
     RUN_TEST(test_fetch_status_messages);
@@ -1436,6 +1611,7 @@ main(int argc, char **argv)
     RUN_TEST(test_pull_async_max_messages_auto_ack);
     RUN_TEST(test_pull_async_manual_ack_keep_ahead);
     RUN_TEST(test_pull_async_timeout_and_no_wait);
+    RUN_TEST(test_pull_async_timeout_delivers_received);
     RUN_TEST(test_pull_async_next_handler);
     RUN_TEST(test_pull_async_max_bytes);
     RUN_TEST(test_pull_async_missed_heartbeat);
