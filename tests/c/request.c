@@ -25,6 +25,10 @@ on_echo_request(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *c
         natsMsg_Destroy(msg);
         return;
     }
+    // Count before replying: the requester may check the count as soon as
+    // the reply arrives, which can be before this callback returns.
+    if (served != NULL)
+        atomic_fetch_add(served, 1);
     n = snprintf(buf, sizeof(buf), "re:%.*s", natsMsg_GetDataLength(msg), natsMsg_GetData(msg));
     if ((natsMsgHeader_Get(msg, "Trace", &trace) == NATS_OK)
         && (natsMsg_Create(&resp, reply, NULL, buf, n) == NATS_OK))
@@ -37,8 +41,6 @@ on_echo_request(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *c
     {
         natsConnection_Publish(nc, reply, buf, n);
     }
-    if (served != NULL)
-        atomic_fetch_add(served, 1);
     natsMsg_Destroy(msg);
 }
 
