@@ -51,6 +51,9 @@ SCENARIOS=(
 RAW_SCENARIO="raw_pub_16B"
 RAW_ARGS_DEFAULT=(16 10000000)
 RAW_ARGS_QUICK=(16 1000000)
+RAW_PUBSUB_SCENARIO="raw_pubsub_16B"
+RAW_PUBSUB_ARGS_DEFAULT=(16 1000000)
+RAW_PUBSUB_ARGS_QUICK=(16 100000)
 # The JetStream baseline runs with the js_pub_async_16B scenario, with the
 # same message count and pending limit.
 RAW_JS_SCENARIO="raw_js_pub_async_16B"
@@ -369,6 +372,10 @@ if ! "$CC" "${CFLAGS[@]}" "$BENCH_DIR/rawpub.c" -o "$BUILD_DIR/rawpub"; then
     log "compiling rawpub.c failed"
     exit 1
 fi
+if ! "$CC" "${CFLAGS[@]}" -pthread "$BENCH_DIR/rawpubsub.c" -o "$BUILD_DIR/rawpubsub"; then
+    log "compiling rawpubsub.c failed"
+    exit 1
+fi
 if ! "$CC" "${CFLAGS[@]}" "$BENCH_DIR/rawjspub.c" -o "$BUILD_DIR/rawjspub"; then
     log "compiling rawjspub.c failed"
     exit 1
@@ -488,9 +495,11 @@ done
 if ((quick)); then
     raw_args=("${RAW_ARGS_QUICK[@]}")
     raw_js_args=("${RAW_JS_ARGS_QUICK[@]}")
+    raw_pubsub_args=("${RAW_PUBSUB_ARGS_QUICK[@]}")
 else
     raw_args=("${RAW_ARGS_DEFAULT[@]}")
     raw_js_args=("${RAW_JS_ARGS_DEFAULT[@]}")
+    raw_pubsub_args=("${RAW_PUBSUB_ARGS_DEFAULT[@]}")
 fi
 
 log "server $url${js_url:+, JetStream server $js_url} ($server_bin)," \
@@ -501,6 +510,11 @@ for round in $(seq "$rounds"); do
         run_once raw "$round" "$RAW_SCENARIO" \
             "$BUILD_DIR/rawpub" -t "$timeout_s" 127.0.0.1 "$port" "${raw_args[@]}"
         log "round $round/$rounds $RAW_SCENARIO: $outcome"
+    fi
+    if is_selected pubsub_16B; then
+        run_once raw "$round" "$RAW_PUBSUB_SCENARIO" \
+            "$BUILD_DIR/rawpubsub" 127.0.0.1 "$port" "${raw_pubsub_args[@]}"
+        log "round $round/$rounds $RAW_PUBSUB_SCENARIO: $outcome"
     fi
     if [[ -n "$js_url" ]] && is_selected js_pub_async_16B; then
         run_once raw "$round" "$RAW_JS_SCENARIO" \

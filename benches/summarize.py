@@ -26,11 +26,16 @@ BASELINE_LIBRARY = "raw"
 # Each baseline: its scenario, the library scenario and metric set against
 # it, and how the report names it.
 BASELINES = (
-    ("raw_pub_16B", ("pub_16B", "msgs_per_s"), "Raw-socket baseline"),
+    ("raw_pub_16B", ("pub_16B", "msgs_per_s"), "Raw-socket publish baseline, one connection"),
+    (
+        "raw_pubsub_16B",
+        ("pubsub_16B", "recv_msgs_per_s"),
+        "Raw-socket publish-to-subscriber baseline, two connections",
+    ),
     (
         "raw_js_pub_async_16B",
         ("js_pub_async_16B", "msgs_per_s"),
-        "Raw-socket JetStream baseline",
+        "Raw-socket JetStream publish baseline, one connection",
     ),
 )
 
@@ -147,14 +152,14 @@ def print_table(header, rows, markdown):
 
 def print_baselines(measurements, libraries, markdown):
     for baseline_scenario, (scenario, metric), title in BASELINES:
-        values = measurements.get((BASELINE_LIBRARY, baseline_scenario, "msgs_per_s"), [])
+        values = measurements.get((BASELINE_LIBRARY, baseline_scenario, metric), [])
         if not values:
             continue
         baseline = statistics.median(values)
         print()
         print(
-            f"{title} ({baseline_scenario}, no client library, one connection): "
-            f"{format_number(baseline)} msgs/s (median of {len(values)} "
+            f"{title} ({baseline_scenario}, no client library): "
+            f"{format_number(baseline)} {metric} (median of {len(values)} "
             f"run{'s' if len(values) != 1 else ''})."
         )
         for library in libraries:
