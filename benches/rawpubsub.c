@@ -101,7 +101,7 @@ static int connect_loopback(const char *host, int port)
     return fd;
 }
 
-/* Reads until the input holds `expected`; the input read so far is discarded. */
+/* Reads until the input contains `expected`, then discards what it read. */
 static void read_until(int fd, const char *expected)
 {
     char buffer[65536];

@@ -28,7 +28,7 @@ const MAX_OUTBOUND_WHILE_CONNECTED: usize = 1024 * 1024;
 /// Maximum time `close` waits for buffered data to reach the socket.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// What a delivery thread knows about the publishes of its current callback.
+/// State a delivery thread keeps about the publishes of its current callback.
 struct CallbackPublishes {
     /// Connections the callback published on; their data is written out
     /// when the callback returns.
@@ -45,7 +45,7 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// How a publish made on a delivery thread is sent.
+/// Sending mode of a publish made on a delivery thread.
 enum CallbackPublish {
     /// Not a delivery thread: wake the writer task.
     NotCallback,
