@@ -2675,7 +2675,9 @@ void nats_PrintLastErrorStack(FILE *file);
 
 /**
  * Releases the library's resources. Connections that are still open keep
- * working, and what they use is released when they are destroyed.
+ * working, and what they use is released when they are destroyed. When
+ * the application has destroyed every connection, waits up to 500 ms for
+ * their teardown and the library's threads to end.
  */
 void nats_Close(void);
 

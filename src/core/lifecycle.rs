@@ -11,6 +11,8 @@ use super::status::{Error, Result, Status};
 
 static CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 static THREADS: AtomicUsize = AtomicUsize::new(0);
+/// Connection handles held by the application: created, not yet destroyed.
+static HANDLES: AtomicUsize = AtomicUsize::new(0);
 static CHANGED: Condvar = Condvar::new();
 static LOCK: Mutex<()> = Mutex::new(());
 
@@ -68,6 +70,21 @@ pub(crate) fn spawn(name: String, body: impl FnOnce() + Send + 'static) -> Resul
 /// Whether the calling thread is one the library started (a callback).
 pub fn on_library_thread() -> bool {
     LIBRARY_THREAD.with(|flag| flag.get())
+}
+
+/// Counts a connection handle given to the application.
+pub fn handle_created() {
+    HANDLES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Counts a connection handle the application destroyed.
+pub fn handle_released() {
+    HANDLES.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Number of connection handles the application has not destroyed.
+pub fn open_handles() -> usize {
+    HANDLES.load(Ordering::SeqCst)
 }
 
 /// Number of connections not yet released.

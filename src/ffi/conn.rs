@@ -16,6 +16,7 @@ use crate::core::{Connection, Status, Subscription};
 const DEFAULT_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 unsafe fn store_conn(nc: *mut *mut natsConnection, conn: Connection) {
+    crate::core::lifecycle::handle_created();
     *nc = conn.into_raw() as *mut natsConnection;
 }
 
@@ -117,6 +118,7 @@ pub unsafe extern "C" fn natsConnection_Destroy(nc: *mut natsConnection) {
     }
     guard("natsConnection_Destroy", (), || {
         let conn = Connection::from_raw(nc as *const ());
+        crate::core::lifecycle::handle_released();
         conn.close();
     })
 }

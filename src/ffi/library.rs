@@ -241,12 +241,19 @@ pub unsafe extern "C" fn nats_PrintLastErrorStack(file: *mut FILE) {
 }
 
 /// Releases the library's resources. Connections that are still open keep
-/// working, and what they use is released when they are destroyed.
+/// working, and what they use is released when they are destroyed. When
+/// the application has destroyed every connection, waits up to 500 ms for
+/// their teardown and the library's threads to end.
 #[no_mangle]
 pub extern "C" fn nats_Close() {
     guard("nats_Close", (), || {
         crate::core::events::shutdown();
         crate::core::delivery::stop_pool();
+        let all_destroyed = !crate::core::lifecycle::on_library_thread()
+            && crate::core::lifecycle::open_handles() == 0;
+        if all_destroyed {
+            crate::core::lifecycle::wait_idle(Some(Duration::from_millis(500)));
+        }
         if crate::core::lifecycle::live_connections() == 0 {
             runtime::close(Duration::from_secs(2));
         }

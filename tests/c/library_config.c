@@ -4,6 +4,8 @@
 //
 // Usage: library_config URL
 
+#include <dirent.h>
+
 #include "test_util.h"
 
 static const char *url;
@@ -64,6 +66,45 @@ test_event_loop_calls_tolerate_misuse(void)
     natsConnection_Destroy(nc);
 }
 
+// Returns the number of threads in this process.
+static int
+thread_count(void)
+{
+    DIR             *dir   = opendir("/proc/self/task");
+    struct dirent   *entry = NULL;
+    int             count  = 0;
+
+    if (dir == NULL)
+        return -1;
+    while ((entry = readdir(dir)) != NULL)
+    {
+        if (entry->d_name[0] != '.')
+            count++;
+    }
+    closedir(dir);
+    return count;
+}
+
+static void
+test_close_ends_threads(void)
+{
+    natsConnection      *nc  = NULL;
+    natsSubscription    *sub = NULL;
+
+    atomic_store(&received, 0);
+    CHECK_OK(natsConnection_ConnectTo(&nc, url));
+    CHECK_OK(natsConnection_Subscribe(&sub, nc, "config.close", on_msg, NULL));
+    CHECK_OK(natsConnection_PublishString(nc, "config.close", "x"));
+    CHECK(tu_wait_for_count(&received, 1, 5000));
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+
+    // With every connection destroyed, nats_Close waits for the library's
+    // threads, so only the main thread is left when it returns.
+    nats_Close();
+    CHECK_INT(thread_count(), 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,7 +114,9 @@ main(int argc, char **argv)
 
     RUN_TEST(test_open_with_config_uses_pool);
     RUN_TEST(test_event_loop_calls_tolerate_misuse);
-
     CHECK_OK(nats_CloseAndWait(5000));
+
+    CHECK_OK(nats_Open(-1));
+    RUN_TEST(test_close_ends_threads);
     return tu_finish();
 }
