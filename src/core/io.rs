@@ -289,15 +289,13 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    fn lookup(&mut self, inner: &ConnInner, sid: u64) -> Option<Arc<SubInner>> {
-        if let Some(sub) = &self.last {
-            if sub.sid == sid {
-                return Some(sub.clone());
-            }
+    /// Returns the subscription `sid`, kept for the next message, without
+    /// touching its reference count when it is the same as last time.
+    fn lookup(&mut self, inner: &ConnInner, sid: u64) -> Option<&Arc<SubInner>> {
+        if self.last.as_ref().is_none_or(|sub| sub.sid != sid) {
+            self.last = inner.subs.lock().get(&sid).cloned();
         }
-        let sub = inner.subs.lock().get(&sid).cloned();
-        self.last.clone_from(&sub);
-        sub
+        self.last.as_ref()
     }
 
     pub(crate) fn finish(&mut self) {
@@ -329,9 +327,12 @@ pub(crate) fn handle_op(inner: &Arc<ConnInner>, batch: &mut Batch, op: Op<'_>) -
             }
             if let Some(sub) = batch.lookup(inner, sid) {
                 match sub.offer(msg) {
-                    Offer::QueuedWake => batch.wake.push(sub),
+                    Offer::QueuedWake => {
+                        let sub = sub.clone();
+                        batch.wake.push(sub);
+                    }
                     Offer::Dropped { first: true } => {
-                        inner.post_error(Some(&sub), Error::from_status(Status::SlowConsumer))
+                        inner.post_error(Some(sub), Error::from_status(Status::SlowConsumer))
                     }
                     _ => {}
                 }
