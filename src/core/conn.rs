@@ -531,7 +531,9 @@ impl ConnInner {
                     "subscription is no longer valid",
                 ));
             }
-            if max > 0 && st.received() < max {
+            // As in cnats, the limit counts messages handed to the
+            // application, so those already queued are still delivered.
+            if max > 0 && st.delivered() < max {
                 st.max = max;
                 drop(st);
                 let mut sid_text = itoa::Buffer::new();

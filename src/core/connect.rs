@@ -661,7 +661,7 @@ fn resend_subscriptions(inner: &ConnInner) {
             None => protos.extend_from_slice(format!("SUB {} {}\r\n", sub.subject, sub.sid).as_bytes()),
         }
         if st.max > 0 {
-            let remaining = st.max.saturating_sub(st.received()).max(1);
+            let remaining = st.max.saturating_sub(st.delivered() + st.queued()).max(1);
             protos.extend_from_slice(format!("UNSUB {} {}\r\n", sub.sid, remaining).as_bytes());
         }
     }

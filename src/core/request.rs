@@ -141,7 +141,7 @@ pub(crate) fn request(
         return Err(e);
     }
     let deadline = Instant::now().checked_add(timeout);
-    if let Some(result) = spin_for_reply(&slot) {
+    if let Some(result) = spin_for_reply(&slot, timeout) {
         let msg = result?;
         if msg.is_no_responders() {
             return Err(Error::from_status(Status::NoResponders));
@@ -193,7 +193,13 @@ const MAX_SPINNERS: usize = 1;
 
 static SPINNERS: AtomicUsize = AtomicUsize::new(0);
 
-fn spin_for_reply(slot: &ReplySlot) -> Option<Result<Message>> {
+/// Polls for a reply for up to [`REPLY_SPIN`], and never longer than the
+/// request's `timeout`, so a zero timeout fails at once as in cnats.
+fn spin_for_reply(slot: &ReplySlot, timeout: Duration) -> Option<Result<Message>> {
+    let limit = REPLY_SPIN.min(timeout);
+    if limit.is_zero() {
+        return None;
+    }
     if SPINNERS.fetch_add(1, Ordering::Relaxed) >= MAX_SPINNERS {
         SPINNERS.fetch_sub(1, Ordering::Relaxed);
         return None;
@@ -205,7 +211,7 @@ fn spin_for_reply(slot: &ReplySlot) -> Option<Result<Message>> {
                 break Some(result);
             }
         }
-        if start.elapsed() >= REPLY_SPIN {
+        if start.elapsed() >= limit {
             break None;
         }
         std::thread::yield_now();

@@ -145,9 +145,9 @@ impl SubState {
         self.queue.is_empty()
     }
 
-    /// Messages accepted from the socket so far.
-    pub(crate) fn received(&self) -> u64 {
-        self.received
+    /// Messages queued and not yet delivered.
+    pub(crate) fn queued(&self) -> u64 {
+        self.queue.len() as u64
     }
 
     /// Messages queued so far: received minus dropped.
@@ -221,7 +221,9 @@ impl SubInner {
             return Offer::Ignored;
         }
         st.received += 1;
-        if st.max > 0 && st.received > st.max {
+        // Past an auto-unsubscribe limit, queue only what can still be
+        // delivered.
+        if st.max > 0 && st.delivered + st.queue.len() as u64 >= st.max {
             return Offer::Ignored;
         }
         let size = msg.size() as i64;
@@ -346,6 +348,7 @@ impl Subscription {
         }
         let deadline = Instant::now().checked_add(timeout);
         let mut st = inner.state.lock();
+        let mut waited = false;
         loop {
             // A closed connection is reported first, as cnats does, even for
             // a subscription a drain closed before.
@@ -356,6 +359,10 @@ impl Subscription {
                 Closed::Open => {}
                 Closed::ConnectionClosed => return Err(Error::from_status(Status::ConnectionClosed)),
                 Closed::MaxDelivered => return Err(Error::from_status(Status::MaxDeliveredMsgs)),
+                // A call that was waiting when a drain emptied the
+                // subscription times out, as in cnats; a later call finds
+                // the subscription invalid.
+                Closed::Drained if waited => return Err(Error::from_status(Status::Timeout)),
                 Closed::Unsubscribed | Closed::Drained => {
                     return Err(Error::from_status(Status::InvalidSubscription))
                 }
@@ -387,6 +394,7 @@ impl Subscription {
                 return Ok(msg);
             }
             st.waiting = true;
+            waited = true;
             let timed_out = match deadline {
                 Some(d) => inner.cond.wait_until(&mut st, d).timed_out(),
                 None => {
@@ -455,6 +463,11 @@ impl Subscription {
     /// Queue group, if any.
     pub fn queue_group(&self) -> Option<&str> {
         self.inner.queue_group.as_deref()
+    }
+
+    /// Whether a drain closed the subscription.
+    pub(crate) fn was_drained(&self) -> bool {
+        self.inner.state.lock().closed == Closed::Drained
     }
 
     /// Whether the subscription still receives messages.

@@ -439,6 +439,61 @@ test_auto_unsubscribe(void)
     natsConnection_Destroy(nc);
 }
 
+// The auto-unsubscribe limit counts delivered messages, so messages queued
+// before the call are still handed out up to the limit.
+static void
+test_auto_unsubscribe_after_queued(void)
+{
+    natsConnection      *nc   = tu_connect(url);
+    natsSubscription    *sub  = NULL;
+    natsMsg             *msg  = NULL;
+    int                 i;
+
+    if (nc == NULL)
+        return;
+    CHECK_OK(natsConnection_SubscribeSync(&sub, nc, "autounsub.queued"));
+    for (i = 0; i < 20; i++)
+        CHECK_OK(natsConnection_PublishString(nc, "autounsub.queued", "m"));
+    CHECK_OK(natsConnection_Flush(nc));
+    for (i = 0; i < 300; i++)
+    {
+        int pending = 0;
+
+        if ((natsSubscription_GetPending(sub, &pending, NULL) == NATS_OK) && (pending == 20))
+            break;
+        tu_sleep_ms(10);
+    }
+    for (i = 0; i < 10; i++)
+    {
+        msg = next_msg(sub);
+        natsMsg_Destroy(msg);
+        msg = NULL;
+    }
+    CHECK_OK(natsSubscription_AutoUnsubscribe(sub, 15));
+    for (i = 0; i < 5; i++)
+    {
+        msg = next_msg(sub);
+        CHECK(msg != NULL);
+        natsMsg_Destroy(msg);
+        msg = NULL;
+    }
+    CHECK_ERR(natsSubscription_NextMsg(&msg, sub, 100), NATS_MAX_DELIVERED_MSGS);
+    CHECK(msg == NULL);
+
+    // A limit at or below what was delivered removes the subscription.
+    natsSubscription_Destroy(sub);
+    CHECK_OK(natsConnection_SubscribeSync(&sub, nc, "autounsub.queued"));
+    CHECK_OK(natsConnection_PublishString(nc, "autounsub.queued", "m"));
+    msg = next_msg(sub);
+    natsMsg_Destroy(msg);
+    msg = NULL;
+    CHECK_OK(natsSubscription_AutoUnsubscribe(sub, 1));
+    CHECK(!natsSubscription_IsValid(sub));
+
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+}
+
 static void
 test_subscription_identity(void)
 {
@@ -653,6 +708,7 @@ main(int argc, char **argv)
     RUN_TEST(test_wildcards);
     RUN_TEST(test_unsubscribe);
     RUN_TEST(test_auto_unsubscribe);
+    RUN_TEST(test_auto_unsubscribe_after_queued);
     RUN_TEST(test_subscription_identity);
     RUN_TEST(test_empty_payloads);
     RUN_TEST(test_binary_payload);

@@ -152,6 +152,7 @@ test_request_timeout(void)
 {
     natsConnection      *nc    = tu_connect(url);
     natsSubscription    *svc   = NULL;
+    natsSubscription    *echo  = NULL;
     natsMsg             *reply = NULL;
     int64_t             start;
     int64_t             elapsed;
@@ -173,6 +174,15 @@ test_request_timeout(void)
 
     // The connection still works after a timed-out request.
     CHECK_OK(natsConnection_Flush(nc));
+
+    // A timeout of zero or less fails at once, even with a fast responder.
+    CHECK_OK(natsConnection_Subscribe(&echo, nc, "svc.fast", on_echo_request, NULL));
+    CHECK_OK(natsConnection_Flush(nc));
+    CHECK_STATUS(natsConnection_RequestString(&reply, nc, "svc.fast", "now", 0), NATS_TIMEOUT);
+    CHECK(reply == NULL);
+    CHECK_STATUS(natsConnection_RequestString(&reply, nc, "svc.fast", "now", -1), NATS_TIMEOUT);
+    CHECK(reply == NULL);
+    natsSubscription_Destroy(echo);
 
     natsSubscription_Destroy(svc);
     natsConnection_Destroy(nc);

@@ -98,7 +98,7 @@ pub fn parse_ack_subject(reply: &str) -> Option<MsgMetadata> {
 }
 
 fn not_bound() -> JsError {
-    JsError::new(Status::IllegalState, "message not bound to a subscription")
+    JsError::new(Status::IllegalState, "not a JetStream message")
 }
 
 fn not_js() -> JsError {

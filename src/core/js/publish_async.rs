@@ -54,6 +54,8 @@ struct AsyncState {
     in_flight: i64,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
     timer_started: bool,
+    /// Publishes still unacknowledged when the publisher closed.
+    abandoned: usize,
 }
 
 pub(crate) struct AsyncPublisher {
@@ -103,6 +105,7 @@ impl AsyncPublisher {
                 return;
             }
             st.closed = true;
+            st.abandoned = st.pending.len();
             st.pending.clear();
             st.deadlines.clear();
             st.in_flight = 0;
@@ -362,6 +365,15 @@ impl JetStream {
                 }
                 None => publisher.changed.wait(&mut st),
             }
+        }
+        if st.closed && st.abandoned > 0 {
+            return Err(JsError::new(
+                Status::IllegalState,
+                format!(
+                    "the JetStream context was destroyed with {} asynchronous publishes not acknowledged",
+                    st.abandoned
+                ),
+            ));
         }
         if st.in_flight > 0 && !st.closed {
             return Err(JsError::new(

@@ -394,6 +394,12 @@ fn run_fetch(
         let msg = match next_queued(sub, wait) {
             Ok(Some(msg)) => msg,
             Ok(None) => {
+                // A drain that emptied the subscription ends the fetch as a
+                // timeout, as a waiting NextMsg does.
+                if sub.was_drained() {
+                    outcome = Err(Error::from_status(Status::Timeout));
+                    break;
+                }
                 if let Some(hb) = heartbeat {
                     if last_activity.elapsed() >= hb * 2 {
                         outcome = Err(Error::from_status(Status::MissedHeartbeat));

@@ -990,7 +990,7 @@ test_ack_bad_input(void)
     // A message the application created.
     CHECK_OK(natsMsg_Create(&msg, "subj", "reply", "x", 1));
     CHECK_ERR(natsMsg_Ack(msg, NULL), NATS_ILLEGAL_STATE);
-    CHECK_LAST_ERROR_CONTAINS("message not bound to a subscription");
+    CHECK_LAST_ERROR_CONTAINS("not a JetStream message");
     CHECK_ERR(natsMsg_AckSync(msg, NULL, &jerr), NATS_ILLEGAL_STATE);
     CHECK_ERR(natsMsg_Nak(msg, NULL), NATS_ILLEGAL_STATE);
     CHECK_ERR(natsMsg_NakWithDelay(msg, 10, NULL), NATS_ILLEGAL_STATE);

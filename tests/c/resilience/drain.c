@@ -315,6 +315,56 @@ cleanup:
     natsConnection_Destroy(nc);
 }
 
+typedef struct
+{
+    natsSubscription    *sub;
+    natsStatus          status;
+    int64_t             elapsed_ms;
+} blockedNext;
+
+static void *
+wait_next_msg(void *arg)
+{
+    blockedNext *b   = arg;
+    natsMsg     *msg = NULL;
+    int64_t     start = rs_now_ms();
+
+    b->status = natsSubscription_NextMsg(&msg, b->sub, 5000);
+    b->elapsed_ms = rs_now_ms() - start;
+    natsMsg_Destroy(msg);
+    return NULL;
+}
+
+// A NextMsg call blocked on an empty synchronous subscription returns
+// NATS_TIMEOUT when the subscription is drained, as in cnats, well before
+// its own timeout.
+static void
+test_drain_wakes_blocked_next_msg(void)
+{
+    natsConnection      *nc  = NULL;
+    natsSubscription    *sub = NULL;
+    blockedNext         b;
+    pthread_t           thread;
+
+    memset(&b, 0, sizeof(b));
+    REQUIRE_OK(natsConnection_ConnectTo(&nc, url));
+    REQUIRE_OK(natsConnection_SubscribeSync(&sub, nc, "rs.drain.blocked"));
+    REQUIRE_OK(natsConnection_Flush(nc));
+    b.sub = sub;
+    REQUIRE(pthread_create(&thread, NULL, wait_next_msg, &b) == 0);
+    rs_sleep_ms(200);
+
+    CHECK_OK(natsSubscription_Drain(sub));
+    pthread_join(thread, NULL);
+    CHECK_STATUS(b.status, NATS_TIMEOUT);
+    CHECK_MSG(b.elapsed_ms < 4000, "NextMsg returned after %lld ms", (long long) b.elapsed_ms);
+    CHECK_OK(natsSubscription_WaitForDrainCompletion(sub, 5000));
+
+cleanup:
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -325,6 +375,7 @@ main(int argc, char **argv)
     RUN_TEST(test_publish_in_publisher_phase);
     RUN_TEST(test_subscription_drain_completes);
     RUN_TEST(test_subscription_drain_timeout);
+    RUN_TEST(test_drain_wakes_blocked_next_msg);
 
     nats_Close();
     return rs_finish();
