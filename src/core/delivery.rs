@@ -10,6 +10,7 @@ use std::sync::Arc;
 use once_cell::sync::Lazy;
 use parking_lot::{Condvar, Mutex};
 
+use super::poll::Pollers;
 use super::conn::{allow_direct_publish, flush_callback_publishes, mark_callback_thread};
 use super::status::{Error, Result, Status};
 use super::sub::{Closed, MessageHandler, SubInner, Subscription};
@@ -242,7 +243,7 @@ fn thread_loop(sub: &Subscription) {
                         inner.cond.wait(&mut st);
                         // Poll next time only if this message came soon
                         // enough for polling to have caught it.
-                        spin_next = slept.elapsed() < DELIVERY_SPIN;
+                        spin_next = slept.elapsed() < DELIVERY_POLL;
                     }
                 }
             }
@@ -259,38 +260,23 @@ fn thread_loop(sub: &Subscription) {
     finish(inner);
 }
 
-/// How long an own delivery thread polls for its next message, yielding
-/// the CPU between polls, before it sleeps. Waking a sleeping thread can
-/// take longer than a loopback round trip on an idle virtual CPU, so this
-/// shortens request/reply chains; the thread polls again only after a
-/// message arrived within this window.
-const DELIVERY_SPIN: std::time::Duration = std::time::Duration::from_micros(200);
+/// How long an own delivery thread polls for its next message before it
+/// sleeps, which shortens request/reply chains. The thread polls again
+/// only after a message arrived within this window.
+const DELIVERY_POLL: std::time::Duration = std::time::Duration::from_micros(200);
 
-/// Delivery threads allowed to poll at the same time.
-const MAX_DELIVERY_SPINNERS: usize = 1;
-
-static DELIVERY_SPINNERS: AtomicUsize = AtomicUsize::new(0);
+/// Delivery threads that may poll at once.
+static DELIVERY_POLLERS: Pollers = Pollers::new(1);
 
 /// Polls with the lock released until a message is queued, the
-/// subscription closes or [`DELIVERY_SPIN`] passes. Returns true when
+/// subscription closes or [`DELIVERY_POLL`] passes. Returns true when
 /// there is something to act on.
 fn poll_for_message(inner: &SubInner, st: &mut parking_lot::MutexGuard<'_, super::sub::SubState>) -> bool {
-    if DELIVERY_SPINNERS.fetch_add(1, Ordering::Relaxed) >= MAX_DELIVERY_SPINNERS {
-        DELIVERY_SPINNERS.fetch_sub(1, Ordering::Relaxed);
-        return false;
-    }
-    let start = std::time::Instant::now();
-    parking_lot::MutexGuard::unlocked(st, || loop {
-        if let Some(g) = inner.state.try_lock() {
-            if !g.queue_is_empty() || g.closed != Closed::Open {
-                break;
-            }
-        }
-        if start.elapsed() >= DELIVERY_SPIN {
-            break;
-        }
-        std::thread::yield_now();
+    parking_lot::MutexGuard::unlocked(st, || {
+        DELIVERY_POLLERS.poll(DELIVERY_POLL, || {
+            let st = inner.state.try_lock()?;
+            (!st.queue_is_empty() || st.closed != Closed::Open).then_some(())
+        })
     });
-    DELIVERY_SPINNERS.fetch_sub(1, Ordering::Relaxed);
     !st.queue_is_empty() || st.closed != Closed::Open
 }

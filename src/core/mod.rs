@@ -16,6 +16,7 @@ pub(crate) mod io;
 pub mod message;
 pub mod options;
 pub mod parser;
+pub(crate) mod poll;
 pub(crate) mod pool;
 pub(crate) mod request;
 pub mod runtime;

@@ -5,7 +5,7 @@
 //! reader hands a reply straight to the waiting thread.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::conn::ConnInner;
 use super::message::Message;
+use super::poll::Pollers;
 use super::status::{Error, Result, Status};
 
 /// Where a reply lands for the requesting thread.
@@ -141,7 +142,7 @@ pub(crate) fn request(
         return Err(e);
     }
     let deadline = Instant::now().checked_add(timeout);
-    if let Some(result) = spin_for_reply(&slot, timeout) {
+    if let Some(result) = poll_for_reply(&slot, timeout) {
         let msg = result?;
         if msg.is_no_responders() {
             return Err(Error::from_status(Status::NoResponders));
@@ -180,44 +181,18 @@ pub(crate) fn request(
     }
 }
 
-/// How long a requesting thread polls for its reply, yielding the CPU
-/// between polls, before it sleeps on the condition variable. A reply from
-/// a nearby responder often lands within this window; the thread then
-/// skips the sleep and the wake-up, which on an idle virtual CPU can take
-/// longer than the round trip itself.
-const REPLY_SPIN: Duration = Duration::from_micros(200);
+/// How long a requesting thread polls for its reply before it sleeps on
+/// the condition variable. A reply from a nearby responder often lands
+/// within this window, so the thread skips the sleep and the wake-up.
+const REPLY_POLL: Duration = Duration::from_micros(200);
 
-/// Threads allowed to poll for replies at the same time; the others sleep
-/// at once, so many concurrent requesters do not burn the CPUs.
-const MAX_SPINNERS: usize = 1;
+/// Requesting threads that may poll at once; the others sleep at once.
+static REPLY_POLLERS: Pollers = Pollers::new(1);
 
-static SPINNERS: AtomicUsize = AtomicUsize::new(0);
-
-/// Polls for a reply for up to [`REPLY_SPIN`], and never longer than the
+/// Polls for a reply for up to [`REPLY_POLL`], and never longer than the
 /// request's `timeout`, so a zero timeout fails at once as in cnats.
-fn spin_for_reply(slot: &ReplySlot, timeout: Duration) -> Option<Result<Message>> {
-    let limit = REPLY_SPIN.min(timeout);
-    if limit.is_zero() {
-        return None;
-    }
-    if SPINNERS.fetch_add(1, Ordering::Relaxed) >= MAX_SPINNERS {
-        SPINNERS.fetch_sub(1, Ordering::Relaxed);
-        return None;
-    }
-    let start = Instant::now();
-    let result = loop {
-        if let Some(mut reply) = slot.reply.try_lock() {
-            if let Some(result) = reply.take() {
-                break Some(result);
-            }
-        }
-        if start.elapsed() >= limit {
-            break None;
-        }
-        std::thread::yield_now();
-    };
-    SPINNERS.fetch_sub(1, Ordering::Relaxed);
-    result
+fn poll_for_reply(slot: &ReplySlot, timeout: Duration) -> Option<Result<Message>> {
+    REPLY_POLLERS.poll(REPLY_POLL.min(timeout), || slot.reply.try_lock().and_then(|mut reply| reply.take()))
 }
 
 /// Sends a request through an inbox subscription of its own, removed
