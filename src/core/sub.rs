@@ -465,7 +465,7 @@ impl Subscription {
         self.inner.queue_group.as_deref()
     }
 
-    /// Whether a drain closed the subscription.
+    /// Returns whether a drain closed the subscription.
     pub(crate) fn was_drained(&self) -> bool {
         self.inner.state.lock().closed == Closed::Drained
     }
