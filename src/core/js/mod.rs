@@ -12,6 +12,7 @@ pub mod ack;
 pub mod batch;
 pub mod consumer;
 mod consumer_api;
+mod consumer_check;
 pub mod context;
 pub mod error;
 mod json;

@@ -12,6 +12,7 @@ use super::context::{
 };
 use super::error::{JsError, JsResult};
 use super::json;
+use super::consumer_check::{check_config, raise_pending_limits, SetPolicies};
 use super::jssub::{JsSub, JsSubKind};
 use super::pull::PullState;
 use super::pull_async::AsyncPull;
@@ -48,157 +49,6 @@ pub struct PullSubscribeOptions {
     pub ack_policy_set: bool,
     /// The application set the replay policy.
     pub replay_policy_set: bool,
-}
-
-fn config_mismatch(field: &str, user: impl std::fmt::Display, server: impl std::fmt::Display) -> JsError {
-    JsError::new(
-        Status::Err,
-        format!("configuration requests {field} to be {user}, but consumer's value is {server}"),
-    )
-}
-
-fn string_differs(user: &Option<String>, server: &Option<String>) -> bool {
-    match json::non_empty(user) {
-        None => false,
-        Some(u) => json::non_empty(server) != Some(u),
-    }
-}
-
-fn quoted(value: &Option<String>) -> String {
-    format!("'{}'", value.as_deref().unwrap_or(""))
-}
-
-/// Checks that an existing consumer has every value the application set.
-/// The messages print policies and flags as numbers, as cnats does.
-pub(crate) fn check_config(
-    server: &ConsumerConfig,
-    user: &ConsumerConfig,
-    opts: &PullSubscribeOptions,
-) -> JsResult<()> {
-    if string_differs(&user.durable, &server.durable) {
-        return Err(config_mismatch("durable", quoted(&user.durable), quoted(&server.durable)));
-    }
-
-    if string_differs(&user.description, &server.description) {
-        return Err(config_mismatch(
-            "description",
-            quoted(&user.description),
-            quoted(&server.description),
-        ));
-    }
-
-    if opts.deliver_policy_set && user.deliver_policy != server.deliver_policy {
-        return Err(config_mismatch(
-            "deliver policy",
-            user.deliver_policy as i32,
-            server.deliver_policy as i32,
-        ));
-    }
-
-    if user.opt_start_seq > 0 && user.opt_start_seq != server.opt_start_seq {
-        return Err(config_mismatch("optional start sequence", user.opt_start_seq, server.opt_start_seq));
-    }
-
-    if user.opt_start_time > 0 && user.opt_start_time != server.opt_start_time {
-        return Err(config_mismatch("optional start time", user.opt_start_time, server.opt_start_time));
-    }
-
-    if opts.ack_policy_set && user.ack_policy != server.ack_policy {
-        return Err(config_mismatch(
-            "ack policy",
-            user.ack_policy as i32,
-            server.ack_policy as i32,
-        ));
-    }
-
-    if user.ack_wait > 0 && user.ack_wait != server.ack_wait {
-        return Err(config_mismatch("ack wait", user.ack_wait, server.ack_wait));
-    }
-
-    if user.max_deliver > 0 && user.max_deliver != server.max_deliver {
-        return Err(config_mismatch("max deliver", user.max_deliver, server.max_deliver));
-    }
-
-    if !user.backoff.is_empty() && user.backoff.len() != server.backoff.len() {
-        return Err(config_mismatch("backoff list length", user.backoff.len(), server.backoff.len()));
-    }
-
-    if opts.replay_policy_set && user.replay_policy != server.replay_policy {
-        return Err(config_mismatch(
-            "replay policy",
-            user.replay_policy as i32,
-            server.replay_policy as i32,
-        ));
-    }
-
-    if user.rate_limit > 0 && user.rate_limit != server.rate_limit {
-        return Err(config_mismatch("rate limit", user.rate_limit, server.rate_limit));
-    }
-
-    if string_differs(&user.sample_frequency, &server.sample_frequency) {
-        return Err(config_mismatch(
-            "sample frequency",
-            quoted(&user.sample_frequency),
-            quoted(&server.sample_frequency),
-        ));
-    }
-
-    if user.max_waiting > 0 && user.max_waiting != server.max_waiting {
-        return Err(config_mismatch("max waiting", user.max_waiting, server.max_waiting));
-    }
-
-    if user.max_ack_pending > 0 && user.max_ack_pending != server.max_ack_pending {
-        return Err(config_mismatch("max ack pending", user.max_ack_pending, server.max_ack_pending));
-    }
-
-    if user.flow_control && !server.flow_control {
-        return Err(config_mismatch("flow control", "'true'", "'false'"));
-    }
-
-    if user.heartbeat > 0 && user.heartbeat != server.heartbeat {
-        return Err(config_mismatch("heartbeat", user.heartbeat, server.heartbeat));
-    }
-
-    if user.headers_only != server.headers_only {
-        return Err(config_mismatch(
-            "headers only",
-            u8::from(user.headers_only),
-            u8::from(server.headers_only),
-        ));
-    }
-
-    if user.max_request_batch > 0 && user.max_request_batch != server.max_request_batch {
-        return Err(config_mismatch("max request batch", user.max_request_batch, server.max_request_batch));
-    }
-
-    if user.max_request_expires > 0 && user.max_request_expires != server.max_request_expires {
-        return Err(config_mismatch(
-            "max request expires",
-            user.max_request_expires,
-            server.max_request_expires,
-        ));
-    }
-
-    if user.inactive_threshold > 0 && user.inactive_threshold != server.inactive_threshold {
-        return Err(config_mismatch(
-            "inactive threshold",
-            user.inactive_threshold,
-            server.inactive_threshold,
-        ));
-    }
-
-    if user.replicas > 0 && user.replicas != server.replicas {
-        return Err(config_mismatch("replicas", user.replicas, server.replicas));
-    }
-
-    if user.memory_storage != server.memory_storage {
-        return Err(config_mismatch(
-            "memory storage",
-            u8::from(user.memory_storage),
-            u8::from(server.memory_storage),
-        ));
-    }
-    Ok(())
 }
 
 /// Checks an existing consumer against the subscribe call: its filter
@@ -240,7 +90,12 @@ fn check_existing(info: &ConsumerInfo, subject: Option<&str>, opts: &PullSubscri
             "cannot pull subscribe to push based consumer",
         ));
     }
-    check_config(cfg, &opts.config, opts)
+    let set = SetPolicies {
+        deliver: opts.deliver_policy_set.then_some(opts.config.deliver_policy),
+        ack: opts.ack_policy_set.then_some(opts.config.ack_policy),
+        replay: opts.replay_policy_set.then_some(opts.config.replay_policy),
+    };
+    check_config(cfg, &opts.config, set)
 }
 
 const NO_HEARTBEAT_FOR_QUEUE: &str =
@@ -391,20 +246,6 @@ impl JetStream {
         };
         raise_pending_limits(&subscription, max_ack_pending);
         Ok(subscription)
-    }
-}
-
-/// Raises the subscription's pending limits so that a full window of
-/// unacknowledged messages fits: `max_ack_pending` messages and 1 MiB per
-/// message.
-fn raise_pending_limits(sub: &Subscription, max_ack_pending: i64) {
-    let Ok((msgs, bytes)) = sub.pending_limits() else {
-        return;
-    };
-    if max_ack_pending > msgs {
-        let bytes = bytes.max(max_ack_pending.saturating_mul(1024 * 1024));
-        let clamp = |v: i64| v.min(i64::from(i32::MAX));
-        let _ = sub.set_pending_limits(clamp(max_ack_pending), clamp(bytes));
     }
 }
 

@@ -11,6 +11,8 @@ use super::ack::parse_ack_subject;
 use super::consumer::{AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy, ReplayPolicy};
 use super::context::{check_consumer_name, decode_required, to_json, JetStream, RequestOptions};
 use super::error::{JsError, JsResult};
+use super::consumer_check::{check_config, raise_pending_limits, SetPolicies};
+use super::json::non_empty;
 use super::jssub::{JsSub, JsSubKind, SeqMismatch};
 use crate::core::header::STATUS_HEADER;
 use crate::core::sub::{Closed, MessageHandler, SubInner};
@@ -56,127 +58,19 @@ pub struct PushSubscribeOptions {
     pub ordered: bool,
 }
 
-fn non_empty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().filter(|s| !s.is_empty())
+impl PushSubscribeOptions {
+    /// Policies the application set explicitly, for [`check_config`].
+    fn set_policies(&self) -> SetPolicies {
+        SetPolicies {
+            deliver: self.deliver_policy,
+            ack: self.ack_policy,
+            replay: self.replay_policy,
+        }
+    }
 }
 
 fn err(text: impl Into<String>) -> JsError {
     JsError::new(Status::Err, text)
-}
-
-fn deliver_code(p: DeliverPolicy) -> i32 {
-    match p {
-        DeliverPolicy::All => 0,
-        DeliverPolicy::Last => 1,
-        DeliverPolicy::New => 2,
-        DeliverPolicy::ByStartSequence => 3,
-        DeliverPolicy::ByStartTime => 4,
-        DeliverPolicy::LastPerSubject => 5,
-    }
-}
-
-fn ack_code(p: AckPolicy) -> i32 {
-    match p {
-        AckPolicy::Explicit => 0,
-        AckPolicy::None => 1,
-        AckPolicy::All => 2,
-    }
-}
-
-fn replay_code(p: ReplayPolicy) -> i32 {
-    match p {
-        ReplayPolicy::Instant => 0,
-        ReplayPolicy::Original => 1,
-    }
-}
-
-fn mismatch(field: &str, requested: impl std::fmt::Display, actual: impl std::fmt::Display) -> JsError {
-    err(format!(
-        "configuration requests {field} to be {requested}, but consumer's value is {actual}"
-    ))
-}
-
-fn string_differs(user: &Option<String>, server: &Option<String>) -> bool {
-    match non_empty(user) {
-        None => false,
-        Some(u) => non_empty(server) != Some(u),
-    }
-}
-
-/// Returns an error when the application set `requested` (positive) and
-/// the consumer has another value.
-fn check_number(field: &str, requested: i64, actual: i64) -> JsResult<()> {
-    if requested > 0 && requested != actual {
-        return Err(mismatch(field, requested, actual));
-    }
-    Ok(())
-}
-
-/// Checks the application's configuration against an existing consumer's:
-/// every field the application set must match. The fields are checked in
-/// cnats' order, so the first difference reported is the same.
-fn check_config(server: &ConsumerConfig, o: &PushSubscribeOptions) -> JsResult<()> {
-    let user = &o.config;
-    let quoted = |v: &Option<String>| format!("'{}'", v.as_deref().unwrap_or(""));
-    if string_differs(&user.durable, &server.durable) {
-        return Err(mismatch("durable", quoted(&user.durable), quoted(&server.durable)));
-    }
-    if string_differs(&user.description, &server.description) {
-        return Err(mismatch("description", quoted(&user.description), quoted(&server.description)));
-    }
-
-    if let Some(p) = o.deliver_policy.filter(|p| *p != server.deliver_policy) {
-        return Err(mismatch("deliver policy", deliver_code(p), deliver_code(server.deliver_policy)));
-    }
-    if user.opt_start_seq > 0 && user.opt_start_seq != server.opt_start_seq {
-        return Err(mismatch("optional start sequence", user.opt_start_seq, server.opt_start_seq));
-    }
-    check_number("optional start time", user.opt_start_time, server.opt_start_time)?;
-    if let Some(p) = o.ack_policy.filter(|p| *p != server.ack_policy) {
-        return Err(mismatch("ack policy", ack_code(p), ack_code(server.ack_policy)));
-    }
-    check_number("ack wait", user.ack_wait, server.ack_wait)?;
-    check_number("max deliver", user.max_deliver, server.max_deliver)?;
-    if !user.backoff.is_empty() && user.backoff.len() != server.backoff.len() {
-        return Err(mismatch("backoff list length", user.backoff.len(), server.backoff.len()));
-    }
-    if let Some(p) = o.replay_policy.filter(|p| *p != server.replay_policy) {
-        return Err(mismatch("replay policy", replay_code(p), replay_code(server.replay_policy)));
-    }
-    if user.rate_limit > 0 && user.rate_limit != server.rate_limit {
-        return Err(mismatch("rate limit", user.rate_limit, server.rate_limit));
-    }
-    if string_differs(&user.sample_frequency, &server.sample_frequency) {
-        return Err(mismatch(
-            "sample frequency",
-            quoted(&user.sample_frequency),
-            quoted(&server.sample_frequency),
-        ));
-    }
-
-    check_number("max waiting", user.max_waiting, server.max_waiting)?;
-    check_number("max ack pending", user.max_ack_pending, server.max_ack_pending)?;
-    // Flow control the application did not ask for is handled anyway, so
-    // only a request for it on a consumer without it is an error.
-    if user.flow_control && !server.flow_control {
-        return Err(mismatch("flow control", "'true'", "'false'"));
-    }
-    check_number("heartbeat", user.heartbeat, server.heartbeat)?;
-    if user.headers_only != server.headers_only {
-        return Err(mismatch("headers only", i32::from(user.headers_only), i32::from(server.headers_only)));
-    }
-    check_number("max request batch", user.max_request_batch, server.max_request_batch)?;
-    check_number("max request expires", user.max_request_expires, server.max_request_expires)?;
-    check_number("inactive threshold", user.inactive_threshold, server.inactive_threshold)?;
-    check_number("replicas", user.replicas, server.replicas)?;
-    if user.memory_storage != server.memory_storage {
-        return Err(mismatch(
-            "memory storage",
-            i32::from(user.memory_storage),
-            i32::from(server.memory_storage),
-        ));
-    }
-    Ok(())
 }
 
 /// Checks that an existing consumer can serve this push subscription and
@@ -233,7 +127,7 @@ fn check_consumer_info(info: &ConsumerInfo, subjects: &[String], o: &PushSubscri
         }
         _ => {}
     }
-    check_config(cfg, o)?;
+    check_config(cfg, &o.config, o.set_policies())?;
     Ok(deliver.to_string())
 }
 
@@ -485,19 +379,6 @@ impl JetStream {
         }
         raise_pending_limits(&sub, max_ack_pending);
         Ok(sub)
-    }
-}
-
-/// Raises the pending limits so that the consumer's max ack pending
-/// messages fit, with 1 MiB per message, as cnats does.
-fn raise_pending_limits(sub: &Subscription, max_ack_pending: i64) {
-    let Ok((msgs, bytes)) = sub.pending_limits() else {
-        return;
-    };
-    if max_ack_pending > msgs {
-        let bytes = bytes.max(max_ack_pending.saturating_mul(1024 * 1024));
-        let clamp = |v: i64| v.min(i64::from(i32::MAX));
-        let _ = sub.set_pending_limits(clamp(max_ack_pending), clamp(bytes));
     }
 }
 
@@ -853,17 +734,17 @@ mod tests {
             ..Default::default()
         };
         let mut o = PushSubscribeOptions::default();
-        assert!(check_config(&server, &o).is_ok());
+        assert!(check_config(&server, &o.config, o.set_policies()).is_ok());
         o.config.heartbeat = 8;
         o.config.ack_wait = 5;
-        let e = check_config(&server, &o).unwrap_err();
+        let e = check_config(&server, &o.config, o.set_policies()).unwrap_err();
         assert_eq!(e.text, "configuration requests ack wait to be 5, but consumer's value is 10");
         o.config.ack_wait = 0;
-        let e = check_config(&server, &o).unwrap_err();
+        let e = check_config(&server, &o.config, o.set_policies()).unwrap_err();
         assert!(e.text.contains("heartbeat to be 8"));
         o.config.heartbeat = 0;
         o.config.flow_control = true;
-        assert!(check_config(&server, &o).unwrap_err().text.contains("flow control"));
+        assert!(check_config(&server, &o.config, o.set_policies()).unwrap_err().text.contains("flow control"));
     }
 
     #[test]
