@@ -103,8 +103,8 @@ static void read_more(int fd)
 
 /*
  * Consumes complete operations from the input. Each MSG counts as one
- * reply; a reply whose payload contains "error" counts as an error. PING is
- * answered. Returns the number of replies consumed.
+ * reply; a reply whose payload contains "error" counts as an error. A PING
+ * gets a PONG. Returns the number of replies consumed.
  */
 static long consume_replies(int fd, long *errors)
 {

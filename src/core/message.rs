@@ -212,7 +212,7 @@ impl Message {
         self.stored.as_deref().copied()
     }
 
-    /// Whether the message was acknowledged already.
+    /// Returns whether the message was acknowledged already.
     pub fn is_acked(&self) -> bool {
         self.js_flags & JS_ACKED != 0
     }
